@@ -1,0 +1,118 @@
+"""`novu-mock serve | check | --version`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from ._fixtures import FixtureError, bundled, load
+from ._version import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="novu-mock", description="An in-memory mock of the Novu API for tests."
+    )
+    parser.add_argument("--version", action="version", version=f"novu-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the mock as a local HTTP server")
+    serve.add_argument("--host", default=os.environ.get("NOVU_MOCK_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("NOVU_MOCK_PORT", "3000")))
+    serve.add_argument(
+        "--fixtures", action="append", metavar="PATH",
+        help="fixture file (YAML or JSON); repeat for more. Default: the bundled default.yaml",
+    )
+    serve.add_argument(
+        "--api-key", action="append", dest="api_keys", metavar="KEY",
+        help="accept only these keys (repeat for more). Default: any key, one environment each",
+    )
+    check = commands.add_parser("check", help="validate fixture files")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    return parser
+
+
+def _env_list(name: str, sep: str) -> list[str]:
+    return [item for item in os.environ.get(name, "").split(sep) if item.strip()]
+
+
+def _check(paths: Sequence[str]) -> int:
+    try:
+        fixtures = load(paths)
+    except FixtureError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for fixture in fixtures:
+        counts = ", ".join(
+            f"{len(fixture.document.get(kind) or [])} {kind}"
+            for kind in ("workflows", "subscribers", "tenants", "topics", "outcomes")
+        )
+        print(f"{fixture.source}: ok ({counts})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ._app import create_app
+    from ._engine import Engine
+
+    paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
+    keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]
+    try:
+        engine = Engine(paths, keys or None)
+    except FixtureError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    base = f"http://{shown}:{port}"
+    print(f"novu-mock {__version__} serving the Novu API at {base}", flush=True)
+    print(f"  admin:    {base}/_mock/  (health, reset, fixtures, triggers, requests, state)")
+    print(f"  fixtures: {', '.join(paths)}")
+    if engine.api_keys:
+        print(f"  api keys: {len(engine.api_keys)} configured; others get 401")
+    else:
+        print("  api keys: any key is accepted; each key gets its own environment")
+    print("  stop with Ctrl-C", flush=True)
+
+    def _terminate(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal to the previous handler.
+    signal.signal(signal.SIGTERM, _terminate)
+    config = uvicorn.Config(
+        create_app(engine), log_level="warning", server_header=False, lifespan="off"
+    )
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    print("novu-mock stopped", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `novu-mock` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args.paths)
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

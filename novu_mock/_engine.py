@@ -1,0 +1,222 @@
+"""The engine: one synchronous entry point from a Call to a Reply, shared by every transport."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._clock import Clock, iso_utc
+from ._errors import NovuError
+from ._fixtures import Fixture, FixtureError, load, problems_of
+from ._http import Call, Reply
+from ._request import Request
+from ._routes import ROUTES, Router, normalise
+from ._stores import Environment, RequestRecord, TriggerRecord
+
+FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
+
+_log = logging.getLogger("novu_mock")
+_INTERNAL = "Internal server error, contact support and provide them with the errorId"
+
+
+def authenticate(headers: Mapping[str, str]) -> str:
+    """The API key of `Authorization: ApiKey <key>`; NovuError with Novu's 401s (contract 1.2)."""
+    raw = headers.get("authorization", "").strip()
+    if not raw:
+        raise NovuError(401, "Missing authorization header")
+    scheme, _, rest = raw.partition(" ")
+    if scheme == "Bearer":
+        raise NovuError(401, "Unauthorized", reason=False)
+    if scheme != "ApiKey":
+        raise NovuError(401, f'Invalid authentication scheme: "{scheme}"')
+    key = rest.strip()
+    if not key:
+        raise NovuError(401, "Unauthorized", reason=False)
+    return key
+
+
+class Engine:
+    """Novu's contract on in-memory stores, one environment per API key.
+
+    Thread-safe: every call runs under one lock, so a server thread and a test share state.
+    """
+
+    def __init__(
+        self,
+        fixtures: Iterable[FixtureInput] = (),
+        api_keys: Iterable[str] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        loaded = load(fixtures)
+        self.fixtures: list[Fixture] = loaded
+        self.documents: list[Mapping[str, Any]] = [f.document for f in loaded]
+        keys = set(api_keys or ())
+        for doc in self.documents:
+            keys.update(doc.get("apiKeys") or ())
+        self.api_keys: frozenset[str] | None = frozenset(keys) if keys else None
+        self.clock = clock or Clock()
+        self.router = Router(ROUTES)
+        self.environments: dict[str, Environment] = {}
+        self.journal: list[TriggerRecord] = []
+        self.request_journal: list[RequestRecord] = []
+        self.lock = threading.RLock()
+
+    # -- environments -----------------------------------------------------------------------
+
+    def environment(self, key: str) -> Environment:
+        """The environment of `key`, created and seeded from the fixtures on first use."""
+        env = self.environments.get(key)
+        if env is None:
+            if self.api_keys is not None and key not in self.api_keys:
+                raise NovuError(401, "API Key not found")
+            env = Environment(key, self.documents, self.clock.now(), self.journal)
+            self.environments[key] = env
+        return env
+
+    def _selected(self, key: str | None) -> list[Environment]:
+        if key is None:
+            return list(self.environments.values())
+        env = self.environments.get(key)
+        return [env] if env is not None else []
+
+    # -- the one entry point ----------------------------------------------------------------
+
+    def handle(self, call: Call) -> Reply:
+        """Answer one HTTP call exactly as Novu would; never raises."""
+        started = time.perf_counter()
+        method = call.method.upper()
+        url = call.path + ("?" + call.query if call.query else "")
+        with self.lock:
+            now = self.clock.now()
+            stamp = iso_utc(now)
+            found = self.router.match(method, normalise(call.path))
+            req = Request(self, call, found[1] if found else {}, now, stamp)
+            admin = found is not None and found[0].admin
+            try:
+                if found is None:
+                    raise NovuError(404, f"Cannot {method} {url}")
+                if admin:
+                    if call.headers.get("authorization", "").strip():
+                        req.key = authenticate(call.headers)
+                        if self.api_keys is not None and req.key not in self.api_keys:
+                            raise NovuError(401, "API Key not found")
+                        req.env = self.environments.get(req.key)
+                else:
+                    req.key = authenticate(call.headers)
+                    req.env = self.environment(req.key)
+                reply = found[0].handler(req)
+            except NovuError as exc:
+                reply = Reply.json(exc.status, exc.body(url, stamp), exc.headers)
+            except Exception:
+                error_id = str(uuid.uuid4())
+                _log.exception("novu-mock: unexpected error %s on %s %s", error_id, method, url)
+                body = {
+                    "statusCode": 500,
+                    "timestamp": stamp,
+                    "path": url,
+                    "message": _INTERNAL,
+                    "errorId": error_id,
+                }
+                reply = Reply.json(500, body)
+            if not admin:
+                self._record_request(req, reply, started)
+        return reply
+
+    def _record_request(self, req: Request, reply: Reply, started: float) -> None:
+        call = req.call
+        body: Any
+        if req._parsed:
+            body = req._body
+        elif call.body:
+            body = call.body.decode("utf-8", "replace")
+        else:
+            body = None
+        response = reply.payload if reply.payload is not None else reply.body.decode("utf-8", "replace")
+        self.request_journal.append(
+            RequestRecord(
+                method=call.method.upper(),
+                path=call.path,
+                query=call.query,
+                headers=call.headers,
+                body=body,
+                status=reply.status,
+                response=response,
+                received_at=req.now,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+                environment=req.env,
+            )
+        )
+
+    # -- admin operations (also the Python API's) -------------------------------------------
+
+    def reset(self, key: str | None = None) -> None:
+        """Re-seed one environment (with `key`) or all; drop their journal records."""
+        with self.lock:
+            now = self.clock.now()
+            selected = self._selected(key)
+            for env in selected:
+                env.own_fixtures = []
+                env.processed = {}
+                env.seed(self.documents, now)
+            if key is None:
+                self.journal.clear()
+                self.request_journal.clear()
+            elif selected:
+                env = selected[0]
+                self.journal[:] = [r for r in self.journal if r.environment is not env]
+                self.request_journal[:] = [r for r in self.request_journal if r.environment is not env]
+
+    def add_fixtures(self, doc: Mapping[str, Any], key: str | None = None) -> dict[str, int]:
+        """Merge a fixture document: into one environment with `key` (until its reset), else into
+        the loaded fixtures (every environment, now and later). Raise FixtureError if invalid."""
+        with self.lock:
+            if "apiKeys" in doc:
+                raise FixtureError(["<posted document>: apiKeys: cannot be added at run time"])
+            env = self.environment(key) if key is not None else None
+            context = [*self.documents, *([env.to_fixture()] if env else [])]
+            problems = problems_of(doc, "<posted document>", context)
+            if problems:
+                raise FixtureError(problems)
+            now = self.clock.now()
+            if env is not None:
+                env.own_fixtures.append(doc)
+                env.merge(doc, now)
+            else:
+                self.documents.append(doc)
+                for each in self.environments.values():
+                    each.merge(doc, now)
+            return {kind: len(doc.get(kind) or []) for kind in ("workflows", "subscribers", "tenants", "topics")}
+
+    def trigger_records(self, key: str | None = None, **filters: str) -> list[dict[str, Any]]:
+        """TriggerRecords as dicts, oldest first; filters as GET /_mock/triggers takes them."""
+        with self.lock:
+            env = self.environments.get(key) if key is not None else None
+            if key is not None and env is None:
+                return []
+            out = []
+            for record in self.journal:
+                if env is not None and record.environment is not env:
+                    continue
+                if not record.matches(**filters):
+                    continue
+                out.append(record.to_dict())
+            return out
+
+    def request_records(self, key: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            env = self.environments.get(key) if key is not None else None
+            if key is not None and env is None:
+                return []
+            return [r.to_dict() for r in self.request_journal if env is None or r.environment is env]
+
+    def state(self, key: str | None = None) -> dict[str, Any]:
+        """One environment's stores as a fixture document; without a key, every environment's."""
+        with self.lock:
+            if key is not None:
+                return self.environment(key).to_fixture()
+            return {env.masked or "": env.to_fixture() for env in self.environments.values()}

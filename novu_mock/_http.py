@@ -1,0 +1,65 @@
+"""Transport-neutral request and reply values: what every adapter hands the engine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def dump_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as Express `res.json` writes it."""
+    return _encoder.encode(value).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One HTTP request as the engine sees it.
+
+    `headers` keys are lower-case; `path` is the raw path (no query string) and `query` the raw
+    query string without `?`.
+    """
+
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class Reply:
+    """One HTTP answer: status, headers (in order) and body bytes.
+
+    `payload` keeps the Python value behind a JSON body so that journals need not parse it again.
+    """
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    payload: Any = None
+
+    @classmethod
+    def json(
+        cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None
+    ) -> Reply:
+        hdrs = [("content-type", JSON_CONTENT_TYPE)]
+        if headers:
+            hdrs.extend(headers)
+        return cls(status, hdrs, dump_json(value), value)
+
+    @classmethod
+    def empty(cls, status: int, headers: list[tuple[str, str]] | None = None) -> Reply:
+        return cls(status, list(headers or []), b"", None)
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
