@@ -192,17 +192,6 @@ class TriggerRecord:
             "environment": self.environment.masked,
         }
 
-    def sent_ids(self) -> list[str]:
-        """subscriberIds in `to` as sent: strings and subscriber objects, not topics."""
-        items = self.to if isinstance(self.to, list) else [self.to]
-        ids = []
-        for item in items:
-            if isinstance(item, str):
-                ids.append(item)
-            elif isinstance(item, dict) and isinstance(item.get("subscriberId"), str):
-                ids.append(item["subscriberId"])
-        return ids
-
     def matches(
         self,
         workflowId: str | None = None,  # noqa: N803 - the query parameter's name
@@ -218,7 +207,7 @@ class TriggerRecord:
         if status is not None and self.status != status:
             return False
         return subscriberId is None or (
-            subscriberId in self.recipients or subscriberId in self.sent_ids()
+            subscriberId in self.recipients or subscriberId in sent_ids(self.to)
         )
 
 
@@ -287,6 +276,18 @@ class RequestRecord:
             "durationMs": round(self.duration_ms, 3),
             "environment": self.environment.masked if self.environment is not None else None,
         }
+
+
+def sent_ids(to: Any) -> list[str]:
+    """subscriberIds in `to` as sent: strings and subscriber objects, not topics."""
+    items = to if isinstance(to, list) else [to]
+    ids = []
+    for item in items:
+        if isinstance(item, str):
+            ids.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("subscriberId"), str):
+            ids.append(item["subscriberId"])
+    return ids
 
 
 def new_subscriber(subscriber_id: str, fields: Mapping[str, Any], now: str) -> dict[str, Any]:

@@ -1,0 +1,184 @@
+"""`NovuMock`: the Python face of the engine for tests (DESIGN section 7)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._assertions import Expectation, check_not_triggered, check_triggered
+from ._clock import Clock
+from ._engine import Engine, FixtureInput
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from ._server import MockServer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Interception:
+    """What `NovuMock.intercept()` returns: a context manager and a decorator."""
+
+    def __init__(self, mock: NovuMock, base_urls: Sequence[str], strict: bool) -> None:
+        self._mock = mock
+        self._base_urls = base_urls
+        self._strict = strict
+        self._router: Any = None
+
+    def __enter__(self) -> NovuMock:
+        from ._respx import router
+
+        self._router = router(
+            self._mock.engine, (*self._mock.base_urls, *self._base_urls), self._strict
+        )
+        self._router.start()
+        return self._mock
+
+    def __exit__(self, *exc: object) -> None:
+        self._router.stop(quiet=True)
+        self._router = None
+
+    def __call__(self, func: F) -> F:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class NovuMock:
+    """An in-memory Novu: fixtures in, recorded triggers out.
+
+    `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
+    accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
+    besides https://api.novu.co and https://eu.api.novu.co.
+    """
+
+    def __init__(
+        self,
+        fixtures: Iterable[FixtureInput] = (),
+        api_keys: Iterable[str] | None = None,
+        base_urls: Iterable[str] | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = Engine(fixtures, api_keys, clock)
+        self.base_urls: tuple[str, ...] = tuple(base_urls or ())
+        self._app: Starlette | None = None
+
+    @property
+    def app(self) -> Starlette:
+        """The ASGI (Starlette) app over this mock's engine."""
+        if self._app is None:
+            from ._app import create_app
+
+            self._app = create_app(self.engine)
+        return self._app
+
+    def intercept(self, base_urls: Iterable[str] = (), *, strict: bool = False) -> _Interception:
+        """Route httpx calls for Novu's hosts (and `base_urls`) here, in-process.
+
+        Other hosts pass through to the network unless `strict`, where they raise.
+        """
+        return _Interception(self, tuple(base_urls), strict)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[MockServer]:
+        """Run a live HTTP server over this mock (same state) for non-httpx clients."""
+        from ._server import MockServer
+
+        server = MockServer(self, host, port)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    # -- what was received ------------------------------------------------------------------
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]:
+        """TriggerRecord dicts of every environment, oldest first."""
+        return self.engine.trigger_records()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """RequestRecord dicts of every Novu call, oldest first."""
+        return self.engine.request_records()
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures; journals emptied."""
+        self.engine.reset()
+
+    def assert_triggered(
+        self,
+        workflow_id: str,
+        *,
+        to: str | Sequence[str] | None = None,
+        payload: dict[str, Any] | None = None,
+        tenant: str | None = None,
+        actor: str | None = None,
+        status: str | None = None,
+        transaction_id: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Fail unless a recorded trigger matches every filter given (`times`: exactly so many)."""
+        expectation = Expectation(
+            workflow_id, to=to, payload=payload, tenant=tenant, actor=actor,
+            status=status, transaction_id=transaction_id,
+        )
+        check_triggered(self.triggers, expectation, times)
+
+    def assert_not_triggered(
+        self,
+        workflow_id: str,
+        *,
+        to: str | Sequence[str] | None = None,
+        payload: dict[str, Any] | None = None,
+        tenant: str | None = None,
+        actor: str | None = None,
+        status: str | None = None,
+        transaction_id: str | None = None,
+    ) -> None:
+        """Fail if any recorded trigger matches every filter given."""
+        expectation = Expectation(
+            workflow_id, to=to, payload=payload, tenant=tenant, actor=actor,
+            status=status, transaction_id=transaction_id,
+        )
+        check_not_triggered(self.triggers, expectation)
+
+    # -- state from a test ------------------------------------------------------------------
+
+    def add_fixtures(self, document: dict[str, Any]) -> None:
+        """Merge a fixture document into every environment (kept across resets)."""
+        self.engine.add_fixtures(document)
+
+    def add_workflow(self, workflow_id: str, **spec: Any) -> None:
+        """Add a workflow: `name`, `active`, `steps`, `tenantOverrides`, `payloadSchema`."""
+        self.add_fixtures({"workflows": [{"workflowId": workflow_id, **spec}]})
+
+    def add_subscriber(self, subscriber_id: str, **fields: Any) -> None:
+        """Add a subscriber: `email`, `firstName`, `lastName`, `phone`, `data`, ..."""
+        self.add_fixtures({"subscribers": [{"subscriberId": subscriber_id, **fields}]})
+
+    def add_tenant(self, identifier: str, **fields: Any) -> None:
+        """Add a tenant: `name`, `data`."""
+        self.add_fixtures({"tenants": [{"identifier": identifier, **fields}]})
+
+    def add_topic(self, key: str, subscribers: Sequence[str] = (), **fields: Any) -> None:
+        """Add a topic with member subscriberIds: `name`."""
+        self.add_fixtures({"topics": [{"key": key, "subscribers": list(subscribers), **fields}]})

@@ -1,0 +1,103 @@
+"""Shared test fixtures: the same contract tests run in-process (respx) and over real HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from novu_mock import NOVU_BASE_URLS, MockServer, NovuMock, bundled
+
+FIXTURES: list[Any] = [bundled("default.yaml"), bundled("statuses.yaml")]
+TRANSPORTS = ("inprocess", "http")
+HERE = Path(__file__).parent
+
+
+class Api:
+    """A small client for one transport and one API key (its own isolated environment)."""
+
+    def __init__(self, client: httpx.Client, key: str, mock: NovuMock, transport: str) -> None:
+        self.client = client
+        self.key = key
+        self.mock = mock
+        self.transport = transport
+
+    def auth(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"ApiKey {key or self.key}"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | str | None = None,
+        key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        merged = {**self.auth(key), **(headers or {})}
+        return self.client.request(
+            method, path, json=json, content=content, headers=merged, params=params
+        )
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, json, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def delete(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", path, json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, json, **kwargs)
+
+    def seed(self, document: dict[str, Any]) -> None:
+        """Merge a fixture document into this key's environment (POST /_mock/fixtures)."""
+        response = self.post("/_mock/fixtures", document)
+        assert response.status_code == 201, response.text
+
+    def triggers(self, **filters: str) -> list[dict[str, Any]]:
+        response = self.get("/_mock/triggers", params=filters)
+        assert response.status_code == 200, response.text
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+    def state(self) -> dict[str, Any]:
+        response = self.get("/_mock/state")
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[MockServer]:
+    """One live server for the session; tests stay apart by using distinct API keys."""
+    with NovuMock(FIXTURES).serve() as server:
+        yield server
+
+
+@pytest.fixture
+def api_key() -> str:
+    return f"test-key-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=TRANSPORTS)
+def api(request: pytest.FixtureRequest, api_key: str) -> Iterator[Api]:
+    """The contract-test client, once per transport: in-process (respx) and over real HTTP."""
+    if request.param == "inprocess":
+        mock = NovuMock(FIXTURES)
+        with mock.intercept(), httpx.Client(base_url=NOVU_BASE_URLS[0]) as client:
+            yield Api(client, api_key, mock, "inprocess")
+    else:
+        server: MockServer = request.getfixturevalue("live_server")
+        with httpx.Client(base_url=server.url) as client:
+            yield Api(client, api_key, server.mock, "http")
