@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json as jsonlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,9 +43,28 @@ class Api:
         params: dict[str, Any] | None = None,
     ) -> httpx.Response:
         merged = {**self.auth(key), **(headers or {})}
+        # A full URL keeps `//v1/...` paths as sent; httpx would read them as a host.
+        url = str(self.client.base_url).rstrip("/") + path
         return self.client.request(
-            method, path, json=json, content=content, headers=merged, params=params
+            method, url, json=json, content=content, headers=merged, params=params
         )
+
+    def raw_post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """POST with headers httpx refuses to send (e.g. a trailing space), over either transport."""
+        if self.transport == "inprocess":
+            from novu_mock import Call
+
+            call = Call("POST", path, "", {k.lower(): v for k, v in headers.items()}, body)
+            reply = self.mock.engine.handle(call)
+            return reply.status, jsonlib.loads(reply.body)
+        parts = httpx.URL(str(self.client.base_url))
+        connection = http.client.HTTPConnection(parts.host, parts.port, timeout=5)
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, jsonlib.loads(response.read())
+        finally:
+            connection.close()
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, json, **kwargs)
