@@ -35,8 +35,10 @@ def add_fixtures(req: Request) -> Reply:
                 "ctx": {},
                 "errors": {
                     "apiKeys": field_problem(
-                        ["apiKeys cannot be added at run time; pass --api-key or load them "
-                         "from a fixture file at start"],
+                        [
+                            "apiKeys cannot be added at run time; pass --api-key or load them "
+                            "from a fixture file at start"
+                        ],
                         doc["apiKeys"],
                         True,
                     )
@@ -48,9 +50,11 @@ def add_fixtures(req: Request) -> Reply:
     except FixtureError as exc:
         errors: dict[str, Any] = {}
         for problem in exc.problems:
-            _, where, message = (problem.split(": ", 2) + ["", ""])[:3]
+            _, where, message = [*problem.split(": ", 2), "", ""][:3]
             errors.setdefault(where or "document", {"messages": []})["messages"].append(message)
-        raise NovuError(422, "Validation failed", reason=False, extra={"ctx": {}, "errors": errors}) from None
+        raise NovuError(
+            422, "Validation failed", reason=False, extra={"ctx": {}, "errors": errors}
+        ) from None
     return Reply.json(201, {"data": counts})
 
 

@@ -53,7 +53,9 @@ class _Endpoint:
             body=b"".join(chunks),
         )
         reply = self.engine.handle(call)
-        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)})
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)}
+        )
         await send({"type": "http.response.body", "body": reply.body})
 
 

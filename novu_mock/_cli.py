@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -24,11 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("NOVU_MOCK_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("NOVU_MOCK_PORT", "3000")))
     serve.add_argument(
-        "--fixtures", action="append", metavar="PATH",
+        "--fixtures",
+        action="append",
+        metavar="PATH",
         help="fixture file (YAML or JSON); repeat for more. Default: the bundled default.yaml",
     )
     serve.add_argument(
-        "--api-key", action="append", dest="api_keys", metavar="KEY",
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
         help="accept only these keys (repeat for more). Default: any key, one environment each",
     )
     check = commands.add_parser("check", help="validate fixture files")
@@ -76,7 +82,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        print(f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -98,10 +106,8 @@ def _serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         create_app(engine), log_level="warning", server_header=False, lifespan="off"
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
     print("novu-mock stopped", flush=True)
     return 0
 

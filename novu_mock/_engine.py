@@ -136,7 +136,9 @@ class Engine:
             body = call.body.decode("utf-8", "replace")
         else:
             body = None
-        response = reply.payload if reply.payload is not None else reply.body.decode("utf-8", "replace")
+        response = (
+            reply.payload if reply.payload is not None else reply.body.decode("utf-8", "replace")
+        )
         self.request_journal.append(
             RequestRecord(
                 method=call.method.upper(),
@@ -169,7 +171,9 @@ class Engine:
             elif selected:
                 env = selected[0]
                 self.journal[:] = [r for r in self.journal if r.environment is not env]
-                self.request_journal[:] = [r for r in self.request_journal if r.environment is not env]
+                self.request_journal[:] = [
+                    r for r in self.request_journal if r.environment is not env
+                ]
 
     def add_fixtures(self, doc: Mapping[str, Any], key: str | None = None) -> dict[str, int]:
         """Merge a fixture document: into one environment with `key` (until its reset), else into
@@ -190,7 +194,10 @@ class Engine:
                 self.documents.append(doc)
                 for each in self.environments.values():
                     each.merge(doc, now)
-            return {kind: len(doc.get(kind) or []) for kind in ("workflows", "subscribers", "tenants", "topics")}
+            return {
+                kind: len(doc.get(kind) or [])
+                for kind in ("workflows", "subscribers", "tenants", "topics")
+            }
 
     def trigger_records(self, key: str | None = None, **filters: str) -> list[dict[str, Any]]:
         """TriggerRecords as dicts, oldest first; filters as GET /_mock/triggers takes them."""
@@ -212,7 +219,9 @@ class Engine:
             env = self.environments.get(key) if key is not None else None
             if key is not None and env is None:
                 return []
-            return [r.to_dict() for r in self.request_journal if env is None or r.environment is env]
+            return [
+                r.to_dict() for r in self.request_journal if env is None or r.environment is env
+            ]
 
     def state(self, key: str | None = None) -> dict[str, Any]:
         """One environment's stores as a fixture document; without a key, every environment's."""

@@ -59,9 +59,7 @@ class NovuError(Exception):
 
 def validation_error(errors: dict[str, dict[str, Any]]) -> NovuError:
     """The 422 `ValidationErrorDto` of decision D1."""
-    return NovuError(
-        422, "Validation failed", reason=False, extra={"ctx": {}, "errors": errors}
-    )
+    return NovuError(422, "Validation failed", reason=False, extra={"ctx": {}, "errors": errors})
 
 
 def field_problem(messages: list[str], value: Any = None, present: bool = False) -> dict[str, Any]:

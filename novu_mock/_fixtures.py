@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,8 +35,6 @@ DOCUMENT_KEYS = (
     "rateLimits",
 )
 RATE_LIMIT_CATEGORIES = ("trigger", "configuration", "global")
-
-FixtureSource = "str | os.PathLike[str] | Mapping[str, Any]"
 
 
 class FixtureError(ValueError):
@@ -111,9 +110,7 @@ def _object(fields: dict[str, tuple[_Check, bool]]) -> _Check:
             spec = fields.get(key)
             where = f"{path}.{key}" if path else str(key)
             if spec is None:
-                problems.append(
-                    f"{where}: unknown key; expected one of {', '.join(fields)}"
-                )
+                problems.append(f"{where}: unknown key; expected one of {', '.join(fields)}")
             else:
                 spec[0](element, where, problems)
         for key, (_, required) in fields.items():
@@ -184,7 +181,11 @@ _tenant = _object(
     {"identifier": (_nonempty, True), "name": (_string, False), "data": (_mapping, False)}
 )
 _topic = _object(
-    {"key": (_nonempty, True), "name": (_string, False), "subscribers": (_list_of(_nonempty), False)}
+    {
+        "key": (_nonempty, True),
+        "name": (_string, False),
+        "subscribers": (_list_of(_nonempty), False),
+    }
 )
 _outcome = _object(
     {
@@ -272,9 +273,7 @@ def _references(
                 )
 
 
-def problems_of(
-    doc: Any, source: str, context: Sequence[Mapping[str, Any]] = ()
-) -> list[str]:
+def problems_of(doc: Any, source: str, context: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """Every problem of one document, prefixed with `source`; `context` resolves references."""
     problems: list[str] = []
     _document(doc, "", problems)
@@ -282,7 +281,7 @@ def problems_of(
         _duplicates(doc, problems)
     if not problems:
         _references(doc, [*context, doc], problems)
-    return [f"{source}: {p}" for p in problems]
+    return [f"{source}: {p.removeprefix(': ')}" for p in problems]
 
 
 def read_document(path: str | os.PathLike[str]) -> Any:
@@ -299,9 +298,11 @@ def read_document(path: str | os.PathLike[str]) -> Any:
             doc = json.loads(text)
         else:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            doc = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+            doc = yaml.load(text, Loader=loader)
     except (ValueError, yaml.YAMLError) as exc:
-        raise FixtureError([f"{name}: not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}"]) from None
+        raise FixtureError(
+            [f"{name}: not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}"]
+        ) from None
     return {} if doc is None else doc
 
 
@@ -323,7 +324,14 @@ def load(sources: Iterable[str | os.PathLike[str] | Mapping[str, Any]]) -> list[
     problems: list[str] = []
     for n, source in enumerate(sources):
         if isinstance(source, Mapping):
-            raw.append((f"<fixture document {n}>", source))
+            # A copy: the caller may go on mutating its dict.
+            raw.append((f"<fixture document {n}>", copy.deepcopy(dict(source))))
+            continue
+        if not isinstance(source, (str, os.PathLike)):
+            problems.append(
+                f"<fixture {n}>: expected a path or a fixture document (a dict); "
+                f"got {type(source).__name__}"
+            )
             continue
         name = os.fspath(source)
         try:

@@ -45,9 +45,7 @@ class Reply:
     payload: Any = None
 
     @classmethod
-    def json(
-        cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None
-    ) -> Reply:
+    def json(cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None) -> Reply:
         hdrs = [("content-type", JSON_CONTENT_TYPE)]
         if headers:
             hdrs.extend(headers)

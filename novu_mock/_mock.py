@@ -138,8 +138,13 @@ class NovuMock:
     ) -> None:
         """Fail unless a recorded trigger matches every filter given (`times`: exactly so many)."""
         expectation = Expectation(
-            workflow_id, to=to, payload=payload, tenant=tenant, actor=actor,
-            status=status, transaction_id=transaction_id,
+            workflow_id,
+            to=to,
+            payload=payload,
+            tenant=tenant,
+            actor=actor,
+            status=status,
+            transaction_id=transaction_id,
         )
         check_triggered(self.triggers, expectation, times)
 
@@ -156,8 +161,13 @@ class NovuMock:
     ) -> None:
         """Fail if any recorded trigger matches every filter given."""
         expectation = Expectation(
-            workflow_id, to=to, payload=payload, tenant=tenant, actor=actor,
-            status=status, transaction_id=transaction_id,
+            workflow_id,
+            to=to,
+            payload=payload,
+            tenant=tenant,
+            actor=actor,
+            status=status,
+            transaction_id=transaction_id,
         )
         check_not_triggered(self.triggers, expectation)
 

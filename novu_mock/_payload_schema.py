@@ -81,7 +81,9 @@ def apply_defaults(schema: Any, value: Any) -> Any:
 def payload_problems(validator: Any, payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Every schema violation of `payload` (after defaults), in schema order."""
     filled = apply_defaults(validator.schema, payload)
-    errors = sorted(validator.iter_errors(filled), key=lambda e: [str(p) for p in e.absolute_schema_path])
+    errors = sorted(
+        validator.iter_errors(filled), key=lambda e: [str(p) for p in e.absolute_schema_path]
+    )
     return [_problem(e) for e in errors]
 
 

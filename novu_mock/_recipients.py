@@ -1,4 +1,4 @@
-"""Who a trigger reaches: recipient validation, topic fan-out and subscriber upserts (contract 5)."""
+"""Who a trigger reaches: recipient validation, topic fan-out, subscriber upserts (contract 5)."""
 
 from __future__ import annotations
 
@@ -67,12 +67,17 @@ def plan(to: Any, validate: bool) -> Plan:
             key = item.get("topicKey")
             exclude = item.get("exclude")
             result.topics.append(
-                (key if isinstance(key, str) else str(key), exclude if isinstance(exclude, list) else [])
+                (
+                    key if isinstance(key, str) else str(key),
+                    exclude if isinstance(exclude, list) else [],
+                )
             )
         elif isinstance(item, str):
             result.direct[item] = {"subscriberId": item}
-        elif isinstance(item, dict) and item.get("subscriberId") and not isinstance(
-            item["subscriberId"], list
+        elif (
+            isinstance(item, dict)
+            and item.get("subscriberId")
+            and not isinstance(item["subscriberId"], list)
         ):
             result.direct[str(item["subscriberId"])] = item
         else:
@@ -92,7 +97,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def fan_out(env: Environment, recipients: Plan, actor_id: str | None) -> tuple[list[str], list[str]]:
+def fan_out(
+    env: Environment, recipients: Plan, actor_id: str | None
+) -> tuple[list[str], list[str]]:
     """subscriberIds reached (direct first, then topic members) and notes on unknown topics."""
     reached = list(recipients.direct)
     if not recipients.topics:

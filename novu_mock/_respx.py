@@ -25,7 +25,7 @@ def to_call(request: httpx.Request, prefix: str = "") -> Call:
     raw = request.url.raw_path.decode("ascii")
     path, _, query = raw.partition("?")
     if prefix and (path == prefix or path.startswith(prefix + "/")):
-        path = path[len(prefix):] or "/"
+        path = path[len(prefix) :] or "/"
     headers: dict[str, str] = {}
     for name, value in request.headers.multi_items():
         headers[name] = f"{headers[name]}, {value}" if name in headers else value

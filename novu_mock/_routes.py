@@ -28,7 +28,9 @@ class Route:
     pattern: re.Pattern[str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        regex = _PARAM.sub(r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
+        regex = _PARAM.sub(
+            r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")
+        )
         object.__setattr__(self, "pattern", re.compile(regex + r"\Z"))
 
 
@@ -36,10 +38,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/events/trigger", _events.trigger, category="trigger"),
     Route("POST", "/v1/events/trigger/bulk", _events.trigger_bulk, category="trigger", cost="bulk"),
     Route(
-        "POST", "/v1/events/trigger/broadcast", _events.trigger_broadcast,
-        category="trigger", cost="bulk",
+        "POST",
+        "/v1/events/trigger/broadcast",
+        _events.trigger_broadcast,
+        category="trigger",
+        cost="bulk",
     ),
-    Route("DELETE", "/v1/events/trigger/{transactionId}", _events.cancel_trigger, category="trigger"),
+    Route(
+        "DELETE", "/v1/events/trigger/{transactionId}", _events.cancel_trigger, category="trigger"
+    ),
     Route("GET", "/_mock/health", _admin.health, admin=True),
     Route("POST", "/_mock/reset", _admin.reset, admin=True),
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),

@@ -194,9 +194,9 @@ class TriggerRecord:
 
     def matches(
         self,
-        workflowId: str | None = None,  # noqa: N803 - the query parameter's name
-        subscriberId: str | None = None,  # noqa: N803
-        transactionId: str | None = None,  # noqa: N803
+        workflowId: str | None = None,
+        subscriberId: str | None = None,
+        transactionId: str | None = None,
         status: str | None = None,
     ) -> bool:
         """The filters of GET /_mock/triggers; `subscriberId` is any recipient or id sent."""
@@ -257,13 +257,17 @@ class RequestRecord:
         for name, value in parse_qsl(self.query, keep_blank_values=True):
             if name in query:
                 previous = query[name]
-                query[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+                query[name] = (
+                    [*previous, value] if isinstance(previous, list) else [previous, value]
+                )
             else:
                 query[name] = value
         headers = dict(self.headers)
         if "authorization" in headers:
             scheme, _, key = headers["authorization"].partition(" ")
-            headers["authorization"] = f"{scheme} {mask_key(key.strip())}" if key.strip() else scheme
+            headers["authorization"] = (
+                f"{scheme} {mask_key(key.strip())}" if key.strip() else scheme
+            )
         return {
             "method": self.method,
             "path": self.path,
@@ -335,7 +339,7 @@ class Environment:
         self._journal.append(record)
 
     def seed(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> None:
-        """Empty every store, then load the documents in order (a later item replaces an earlier)."""
+        """Empty every store, then load the documents in order (later items replace earlier)."""
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, dict[str, Any]] = {}
         self.tenants: dict[str, dict[str, Any]] = {}
@@ -354,7 +358,9 @@ class Environment:
         for spec in doc.get("workflows") or []:
             self.workflows[spec["workflowId"]] = Workflow(spec, stamp)
         for spec in doc.get("subscribers") or []:
-            self.subscribers[spec["subscriberId"]] = new_subscriber(spec["subscriberId"], spec, stamp)
+            self.subscribers[spec["subscriberId"]] = new_subscriber(
+                spec["subscriberId"], spec, stamp
+            )
         for spec in doc.get("tenants") or []:
             self.tenants[spec["identifier"]] = new_tenant(spec, stamp)
         for spec in doc.get("topics") or []:
@@ -371,11 +377,19 @@ class Environment:
         doc: dict[str, Any] = {
             "workflows": [w.to_fixture() for w in self.workflows.values()],
             "subscribers": [
-                {k: copy.deepcopy(v) for k, v in s.items() if k in SUBSCRIBER_FIELDS or k == "subscriberId"}
+                {
+                    k: copy.deepcopy(v)
+                    for k, v in s.items()
+                    if k in SUBSCRIBER_FIELDS or k == "subscriberId"
+                }
                 for s in self.subscribers.values()
             ],
             "tenants": [
-                {"identifier": t["identifier"], **({"name": t["name"]} if t.get("name") is not None else {}), "data": copy.deepcopy(t.get("data") or {})}
+                {
+                    "identifier": t["identifier"],
+                    **({"name": t["name"]} if t.get("name") is not None else {}),
+                    "data": copy.deepcopy(t.get("data") or {}),
+                }
                 for t in self.tenants.values()
             ],
             "topics": [t.to_fixture() for t in self.topics.values()],

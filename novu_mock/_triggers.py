@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from ._errors import NovuError
-from ._payload_schema import payload_problems, payload_error
+from ._payload_schema import payload_error, payload_problems
 from ._recipients import Plan, fan_out, plan, update_tenant, upsert_subscriber
 from ._stores import Environment, TriggerRecord
 
@@ -196,8 +196,14 @@ def _dispatch(
         f"{DASHBOARD_URL}/env/{env.id}/activity/requests?selectedLogId={ctx.request_id}"
     )
     record = _record(
-        ctx, event, answer, source=source, bulk_index=bulk_index,
-        recipients=reached, forced=forced, notes=notes,
+        ctx,
+        event,
+        answer,
+        source=source,
+        bulk_index=bulk_index,
+        recipients=reached,
+        forced=forced,
+        notes=notes,
     )
     env.processed.setdefault(transaction_id, []).append(record)
     return answer
@@ -215,8 +221,13 @@ def run_event(
         if outcome is not None:
             if outcome["status"] == "processed":
                 return _dispatch(
-                    ctx, event, transaction_id, plan(event.get("to"), validate),
-                    source=source, bulk_index=bulk_index, forced=True,
+                    ctx,
+                    event,
+                    transaction_id,
+                    plan(event.get("to"), validate),
+                    source=source,
+                    bulk_index=bulk_index,
+                    forced=True,
                 )
             answer = _status(outcome["status"], transaction_id)
             if "error" in outcome:

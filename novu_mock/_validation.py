@@ -38,7 +38,13 @@ def _check_optional(problems: Problems, body: dict[str, Any], name: str, kind: s
         return
     ok = isinstance(value, dict) if kind == "object" else isinstance(value, str)
     if not ok:
-        _add(problems, name, f"{name} must be {'an object' if kind == 'object' else 'a string'}", value, True)
+        _add(
+            problems,
+            name,
+            f"{name} must be {'an object' if kind == 'object' else 'a string'}",
+            value,
+            True,
+        )
 
 
 def _check_subscriber(problems: Problems, name: str, value: dict[str, Any]) -> None:
@@ -46,7 +52,9 @@ def _check_subscriber(problems: Problems, name: str, value: dict[str, Any]) -> N
     sub_id = value.get("subscriberId")
     key = f"{name}.subscriberId"
     if sub_id is None:
-        _add(problems, key, f"{key} should not be null or undefined", sub_id, "subscriberId" in value)
+        _add(
+            problems, key, f"{key} should not be null or undefined", sub_id, "subscriberId" in value
+        )
         _add(problems, key, f"{key} must be a string", sub_id, "subscriberId" in value)
     elif not isinstance(sub_id, str):
         _add(problems, key, f"{key} must be a string", sub_id, True)
@@ -78,13 +86,25 @@ def _check_actor_tenant(problems: Problems, body: dict[str, Any]) -> None:
         if isinstance(actor, dict):
             _check_subscriber(problems, "actor", actor)
         else:
-            _add(problems, "actor", "nested property actor must be either object or array", actor, True)
+            _add(
+                problems,
+                "actor",
+                "nested property actor must be either object or array",
+                actor,
+                True,
+            )
     tenant = body.get("tenant")
     if tenant is not None and not isinstance(tenant, str):
         if isinstance(tenant, dict):
             _check_tenant(problems, tenant)
         else:
-            _add(problems, "tenant", "nested property tenant must be either object or array", tenant, True)
+            _add(
+                problems,
+                "tenant",
+                "nested property tenant must be either object or array",
+                tenant,
+                True,
+            )
 
 
 def trigger_problems(body: dict[str, Any]) -> Problems:
@@ -105,7 +125,9 @@ def broadcast_problems(body: dict[str, Any]) -> Problems:
     problems: Problems = {}
     _check_defined_string(problems, body, "name")
     if not isinstance(body.get("payload"), dict):
-        _add(problems, "payload", "payload must be an object", body.get("payload"), "payload" in body)
+        _add(
+            problems, "payload", "payload must be an object", body.get("payload"), "payload" in body
+        )
     _check_optional(problems, body, "overrides", "object")
     _check_optional(problems, body, "transactionId", "string")
     _check_actor_tenant(problems, body)

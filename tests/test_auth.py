@@ -6,8 +6,8 @@ import json
 
 import httpx
 import pytest
-
 from conftest import Api
+
 from novu_mock import NOVU_BASE_URLS, NovuMock, bundled
 
 TRIGGER = {"name": "welcome", "to": "user-1"}

@@ -19,8 +19,14 @@ def test_broadcast_reaches_every_subscriber(api: Api) -> None:
 
 
 def test_broadcast_masks_other_statuses_as_processed(api: Api) -> None:
-    response = api.post(BROADCAST, {"name": "status-inactive", "payload": {}, "transactionId": "b-1"})
-    assert response.json()["data"] == {"acknowledged": True, "status": "processed", "transactionId": "b-1"}
+    response = api.post(
+        BROADCAST, {"name": "status-inactive", "payload": {}, "transactionId": "b-1"}
+    )
+    assert response.json()["data"] == {
+        "acknowledged": True,
+        "status": "processed",
+        "transactionId": "b-1",
+    }
     record = api.triggers()[0]
     assert record["recipients"] == []
     assert record["notes"] == [

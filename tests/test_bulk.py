@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import Api
 
 BULK = "/v1/events/trigger/bulk"
@@ -25,7 +24,9 @@ ENVELOPE_ALL = [
         ({"events": []}, ["events should not be empty"], []),
     ],
 )
-def test_envelope_errors_are_422(api: Api, body: dict[str, Any], messages: list[str], value: Any) -> None:
+def test_envelope_errors_are_422(
+    api: Api, body: dict[str, Any], messages: list[str], value: Any
+) -> None:
     response = api.post(BULK, body)
     assert response.status_code == 422
     got = response.json()
@@ -89,13 +90,19 @@ def test_one_bad_event_does_not_fail_the_others(api: Api) -> None:
     [
         ({"name": 5, "to": "u"}, ["identifier must be a string"]),
         ({"name": "welcome", "to": "u", "transactionId": 7}, ["transactionId must be a string"]),
-        ({"name": "welcome", "to": "u", "actor": 123}, ["nested property actor must be either object or array"]),
+        (
+            {"name": "welcome", "to": "u", "actor": 123},
+            ["nested property actor must be either object or array"],
+        ),
         ({"name": "welcome"}, ["to should not be null or undefined"]),
-        ("not-an-object", [
-            "to should not be null or undefined",
-            "identifier should not be null or undefined",
-            "identifier must be a string",
-        ]),
+        (
+            "not-an-object",
+            [
+                "to should not be null or undefined",
+                "identifier should not be null or undefined",
+                "identifier must be a string",
+            ],
+        ),
     ],
 )
 def test_bad_events_are_error_items_in_place(api: Api, event: Any, messages: list[str]) -> None:

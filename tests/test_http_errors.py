@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import Api
 
 
@@ -38,7 +37,9 @@ def test_unknown_path_needs_no_key(api: Api) -> None:
 
 def test_malformed_json_is_400(api: Api) -> None:
     response = api.post(
-        "/v1/events/trigger", content='{"name": "welcome",', headers={"Content-Type": "application/json"}
+        "/v1/events/trigger",
+        content='{"name": "welcome",',
+        headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
     body = response.json()
@@ -75,7 +76,9 @@ def test_wrong_content_type_is_415(api: Api) -> None:
 
 def test_invalid_utf8_is_400(api: Api) -> None:
     response = api.post(
-        "/v1/events/trigger", content=b'{"name": "\xff"}', headers={"Content-Type": "application/json"}
+        "/v1/events/trigger",
+        content=b'{"name": "\xff"}',
+        headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
 
@@ -89,7 +92,9 @@ def test_nan_is_not_json(api: Api) -> None:
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("path", ["//v1/events/trigger", "/v1/events/trigger/", "//v1//events/trigger"])
+@pytest.mark.parametrize(
+    "path", ["//v1/events/trigger", "/v1/events/trigger/", "//v1//events/trigger"]
+)
 def test_doubled_and_trailing_slashes_reach_the_route(api: Api, path: str) -> None:
     response = api.post(path, {"name": "welcome", "to": "user-1"})
     assert response.status_code == 201

@@ -9,7 +9,10 @@ def test_all_keys_of_when_must_match(api: Api) -> None:
     api.seed(
         {
             "outcomes": [
-                {"when": {"workflowId": "welcome", "tenant": "acme"}, "status": "trigger_not_active"}
+                {
+                    "when": {"workflowId": "welcome", "tenant": "acme"},
+                    "status": "trigger_not_active",
+                }
             ]
         }
     )
@@ -23,7 +26,9 @@ def test_all_keys_of_when_must_match(api: Api) -> None:
 
 
 def test_subscriber_id_matches_after_topic_fan_out_but_not_the_actor(api: Api) -> None:
-    api.seed({"outcomes": [{"when": {"subscriberId": "user-2"}, "status": "error", "error": ["boom"]}]})
+    api.seed(
+        {"outcomes": [{"when": {"subscriberId": "user-2"}, "status": "error", "error": ["boom"]}]}
+    )
     topic = {"type": "Topic", "topicKey": "beta-users"}
     fanned = api.post("/v1/events/trigger", {"name": "welcome", "to": topic}).json()["data"]
     assert fanned["status"] == "error"
@@ -46,7 +51,9 @@ def test_transaction_id_outcome_and_no_side_effects(api: Api) -> None:
 
 def test_forced_processed_does_the_side_effects(api: Api) -> None:
     api.seed({"outcomes": [{"when": {"workflowId": "status-inactive"}, "status": "processed"}]})
-    data = api.post("/v1/events/trigger", {"name": "status-inactive", "to": "made-up"}).json()["data"]
+    data = api.post("/v1/events/trigger", {"name": "status-inactive", "to": "made-up"}).json()[
+        "data"
+    ]
     assert data["status"] == "processed"
     assert "made-up" in [s["subscriberId"] for s in api.state()["subscribers"]]
     assert api.triggers()[-1]["recipients"] == ["made-up"]

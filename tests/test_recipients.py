@@ -16,10 +16,11 @@ def send(api: Api, **event: Any) -> dict[str, Any]:
 
 
 def subscriber(api: Api, subscriber_id: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = None
     for item in api.state()["subscribers"]:
         if item["subscriberId"] == subscriber_id:
-            return item
-    return None
+            found = item
+    return found
 
 
 def last(api: Api) -> dict[str, Any]:
@@ -36,7 +37,10 @@ def test_string_recipient_creates_the_subscriber(api: Api) -> None:
 
 def test_subscriber_object_is_created_with_its_fields(api: Api) -> None:
     # Novu's e2e "should create a subscriber based on event".
-    send(api, to={"subscriberId": "new-2", "email": "n@example.com", "firstName": "N", "data": {"k": 1}})
+    send(
+        api,
+        to={"subscriberId": "new-2", "email": "n@example.com", "firstName": "N", "data": {"k": 1}},
+    )
     assert subscriber(api, "new-2") == {
         "subscriberId": "new-2",
         "email": "n@example.com",
@@ -71,7 +75,9 @@ def test_null_fields_other_than_email_do_not_overwrite(api: Api) -> None:
 
 
 def test_mixed_array_with_topic_fans_out_and_dedupes(api: Api) -> None:
-    send(api, to=["user-3", {"subscriberId": "user-1"}, {"type": "Topic", "topicKey": "beta-users"}])
+    send(
+        api, to=["user-3", {"subscriberId": "user-1"}, {"type": "Topic", "topicKey": "beta-users"}]
+    )
     assert last(api)["recipients"] == ["user-3", "user-1", "user-2"]
 
 
@@ -100,7 +106,11 @@ def test_actor_is_excluded_from_topic_fan_out(api: Api) -> None:
 
 def test_actor_addressed_directly_still_receives(api: Api) -> None:
     # Novu's e2e "should only exclude actor from topic, should send event if actor explicitly included".
-    send(api, to=["user-1", {"type": "Topic", "topicKey": "beta-users"}], actor={"subscriberId": "user-1"})
+    send(
+        api,
+        to=["user-1", {"type": "Topic", "topicKey": "beta-users"}],
+        actor={"subscriberId": "user-1"},
+    )
     assert last(api)["recipients"] == ["user-1", "user-2"]
 
 
@@ -159,7 +169,9 @@ def test_recipient_validation_can_be_switched_off(api: Api) -> None:
     assert last(api)["recipients"] == []
 
 
-def test_subscriber_object_without_id_with_validation_off_fails_whole_trigger_in_worker(api: Api) -> None:
+def test_subscriber_object_without_id_with_validation_off_fails_whole_trigger_in_worker(
+    api: Api,
+) -> None:
     api.seed({"settings": {"recipientValidation": False}})
     send(api, to=["user-1", {"email": "x@example.com"}])
     record = last(api)
@@ -168,7 +180,11 @@ def test_subscriber_object_without_id_with_validation_off_fails_whole_trigger_in
 
 
 def test_tenant_object_updates_the_existing_tenant(api: Api) -> None:
-    send(api, to="user-1", tenant={"identifier": "acme", "name": "Acme Corp", "data": {"tier": "pro"}})
+    send(
+        api,
+        to="user-1",
+        tenant={"identifier": "acme", "name": "Acme Corp", "data": {"tier": "pro"}},
+    )
     tenant = next(t for t in api.state()["tenants"] if t["identifier"] == "acme")
     assert tenant == {"identifier": "acme", "name": "Acme Corp", "data": {"tier": "pro"}}
 

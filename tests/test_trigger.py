@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-
 from conftest import Api
 
 TXN = re.compile(r"^txn_[0-9a-f]{24}$")
@@ -34,7 +33,10 @@ def test_given_transaction_id_is_echoed(api: Api) -> None:
 
 
 def test_generated_transaction_ids_are_unique(api: Api) -> None:
-    ids = {trigger(api, {"name": "welcome", "to": "user-1"}).json()["data"]["transactionId"] for _ in range(5)}
+    ids = {
+        trigger(api, {"name": "welcome", "to": "user-1"}).json()["data"]["transactionId"]
+        for _ in range(5)
+    }
     assert len(ids) == 5
 
 
@@ -49,7 +51,9 @@ def test_payload_is_optional(api: Api) -> None:
         (
             {},
             {
-                "name": {"messages": ["name should not be null or undefined", "name must be a string"]},
+                "name": {
+                    "messages": ["name should not be null or undefined", "name must be a string"]
+                },
                 "to": {"messages": ["to should not be null or undefined"]},
             },
         ),
@@ -61,7 +65,10 @@ def test_payload_is_optional(api: Api) -> None:
                 "transactionId": {"messages": ["transactionId must be a string"], "value": 7},
             },
         ),
-        ({"name": "welcome", "to": None}, {"to": {"messages": ["to should not be null or undefined"], "value": None}}),
+        (
+            {"name": "welcome", "to": None},
+            {"to": {"messages": ["to should not be null or undefined"], "value": None}},
+        ),
         (
             {"name": "welcome", "to": "a", "actor": {"email": "bad"}},
             {
@@ -76,7 +83,12 @@ def test_payload_is_optional(api: Api) -> None:
         ),
         (
             {"name": "welcome", "to": "a", "actor": 123},
-            {"actor": {"messages": ["nested property actor must be either object or array"], "value": 123}},
+            {
+                "actor": {
+                    "messages": ["nested property actor must be either object or array"],
+                    "value": 123,
+                }
+            },
         ),
         (
             {"name": "welcome", "to": "a", "overrides": [1]},
@@ -119,8 +131,14 @@ def test_unknown_workflow_is_422_without_errors(api: Api) -> None:
         ({"name": "status-no-steps", "to": "u"}, "no_workflow_steps_defined"),
         ({"name": "status-no-active-steps", "to": "u"}, "no_workflow_active_steps_defined"),
         ({"name": "status-processed", "to": "u", "tenant": "nope"}, "no_tenant_found"),
-        ({"name": "status-processed", "to": "u", "tenant": {"identifier": "nope"}}, "no_tenant_found"),
-        ({"name": "status-tenant-override", "to": "u", "tenant": "paused-tenant"}, "trigger_not_active"),
+        (
+            {"name": "status-processed", "to": "u", "tenant": {"identifier": "nope"}},
+            "no_tenant_found",
+        ),
+        (
+            {"name": "status-tenant-override", "to": "u", "tenant": "paused-tenant"},
+            "trigger_not_active",
+        ),
         ({"name": "status-processed", "to": "   "}, "invalid_recipients"),
         ({"name": "status-processed", "to": {"email": "no-id@example.com"}}, "invalid_recipients"),
         ({"name": "status-forced-error", "to": "u"}, "error"),
@@ -152,7 +170,11 @@ def test_override_active_makes_inactive_workflow_triggerable_for_that_tenant(api
     api.seed(
         {
             "workflows": [
-                {"workflowId": "off", "active": False, "tenantOverrides": {"acme": {"active": True}}}
+                {
+                    "workflowId": "off",
+                    "active": False,
+                    "tenantOverrides": {"acme": {"active": True}},
+                }
             ]
         }
     )
@@ -166,7 +188,10 @@ def test_payload_schema_failure_is_400_payload_validation_exception(api: Api) ->
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "PAYLOAD_VALIDATION_ERROR"
-    assert body["message"] == "Payload validation failed: root.name: must have required property 'name'"
+    assert (
+        body["message"]
+        == "Payload validation failed: root.name: must have required property 'name'"
+    )
     assert body["errors"] == [
         {
             "field": "root.name",

@@ -1,0 +1,126 @@
+"""`novu-mock serve` as users run it: a real process on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from novu_mock import __version__
+
+URL = re.compile(r"serving the Novu API at (http://\S+)")
+
+
+@contextmanager
+def serve(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "novu_mock", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        found = URL.search(first)
+        assert found, first + (process.stderr.read() if process.stderr else "")
+        yield process, found.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def stop(process: subprocess.Popen[str], sig: int) -> tuple[int, str]:
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=10)
+    return process.returncode, err
+
+
+def test_serves_bundled_fixtures_on_loopback_and_stops_cleanly_on_sigterm() -> None:
+    with serve() as (process, url):
+        assert url.startswith("http://127.0.0.1:")
+        response = httpx.post(
+            url + "/v1/events/trigger",
+            json={"name": "welcome", "to": "user-1"},
+            headers={"Authorization": "ApiKey any-key"},
+        )
+        assert response.status_code == 201
+        assert response.json()["data"]["status"] == "processed"
+        assert "server" not in response.headers
+        code, err = stop(process, signal.SIGTERM)
+    assert code == 0
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_exits_zero_without_traceback() -> None:
+    with serve() as (process, url):
+        assert httpx.get(url + "/_mock/health").json() == {"status": "ok"}
+        code, err = stop(process, signal.SIGINT)
+    assert code == 0
+    assert "Traceback" not in err
+
+
+def test_flags_and_environment_variables(tmp_path: Path) -> None:
+    fixture = tmp_path / "f.yaml"
+    fixture.write_text("workflows: [{workflowId: only-here}]\n", encoding="utf-8")
+    env = {"NOVU_MOCK_FIXTURES": str(fixture), "NOVU_MOCK_API_KEYS": "k1, k2"}
+    with serve(env=env) as (process, url):
+        ok = httpx.post(
+            url + "/v1/events/trigger",
+            json={"name": "only-here", "to": "u"},
+            headers={"Authorization": "ApiKey k2"},
+        )
+        assert ok.json()["data"]["status"] == "processed"
+        bad = httpx.post(
+            url + "/v1/events/trigger",
+            json={"name": "only-here", "to": "u"},
+            headers={"Authorization": "ApiKey k3"},
+        )
+        assert bad.json()["message"] == "API Key not found"
+        stop(process, signal.SIGTERM)
+
+
+def test_invalid_fixture_file_exits_1_with_the_problem(tmp_path: Path) -> None:
+    fixture = tmp_path / "bad.yaml"
+    fixture.write_text("workflows: [{workflowId: w, steps: [{type: mail}]}]\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "novu_mock", "serve", "--port", "0", "--fixtures", str(fixture)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert f"{fixture}: workflows[0].steps[0].type: expected one of" in result.stderr
+
+
+def test_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "novu_mock", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout.strip() == f"novu-mock {__version__}"
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    host = "127.0.0.1"
+    with serve() as (process, url):
+        port = url.rsplit(":", 1)[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "novu_mock", "serve", "--host", host, "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 1
+        assert f"cannot listen on {host}:{port}" in result.stderr
+        stop(process, signal.SIGTERM)
