@@ -39,7 +39,10 @@ class MockServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="novu-mock-server", daemon=True
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="novu-mock-server",
+            daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + 10
