@@ -38,6 +38,18 @@ def first_mismatch(expected: Any, actual: Any, path: str = "payload") -> str | N
     return f"{path}: expected {_short(expected)}, recorded {_short(actual)}"
 
 
+def missed_leaves(expected: Any, actual: Any) -> int:
+    """How many leaf values of `expected` are not found in `actual` (0 for a subset)."""
+    if isinstance(expected, dict) and expected:
+        return sum(
+            missed_leaves(value, actual[key])
+            if isinstance(actual, dict) and key in actual
+            else missed_leaves(value, None) or 1
+            for key, value in expected.items()
+        )
+    return 0 if expected == actual else 1
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
@@ -101,10 +113,18 @@ class Expectation:
 
 
 def _near_misses(expectation: Expectation, records: list[dict[str, Any]]) -> str:
-    # Closest first: the same workflow, then fewer differing filters, then the most recent.
+    # Closest first: the same workflow, fewer differing filters, fewer payload values missed,
+    # then the most recent.
+    def closeness(item: tuple[list[tuple[str, Any, Any]], int, dict[str, Any]]) -> tuple[Any, ...]:
+        diffs, index, record = item
+        payload_missed = (
+            missed_leaves(expectation.payload, record["payload"]) if expectation.payload else 0
+        )
+        return (diffs[0][0] == "workflow_id", len(diffs), payload_missed, -index)
+
     scored = sorted(
         ((diffs, i, r) for i, r in enumerate(records) if (diffs := expectation.differences(r))),
-        key=lambda item: (item[0][0][0] == "workflow_id", len(item[0]), -item[1]),
+        key=closeness,
     )
     lines = []
     for diffs, _, record in scored[:_MAX_NEAR_MISSES]:
