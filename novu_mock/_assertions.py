@@ -8,6 +8,7 @@ from typing import Any
 from ._stores import sent_ids
 
 _MAX_NEAR_MISSES = 3
+_MAX_REPR = 200
 
 
 def is_subset(expected: Any, actual: Any) -> bool:
@@ -17,6 +18,41 @@ def is_subset(expected: Any, actual: Any) -> bool:
             key in actual and is_subset(value, actual[key]) for key, value in expected.items()
         )
     return bool(expected == actual)
+
+
+def first_mismatch(expected: Any, actual: Any, path: str = "payload") -> str | None:
+    """Where `expected` stops being a subset of `actual`, e.g. `payload.user.name: expected
+    'Ada', recorded 'Bob'`; None when it is a subset."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{path}: expected an object, recorded {_short(actual)}"
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{path}.{key}: missing (expected {_short(value)})"
+            found = first_mismatch(value, actual[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if expected == actual:
+        return None
+    return f"{path}: expected {_short(expected)}, recorded {_short(actual)}"
+
+
+def missed_leaves(expected: Any, actual: Any) -> int:
+    """How many leaf values of `expected` are not found in `actual` (0 for a subset)."""
+    if isinstance(expected, dict) and expected:
+        return sum(
+            missed_leaves(value, actual[key])
+            if isinstance(actual, dict) and key in actual
+            else missed_leaves(value, None) or 1
+            for key, value in expected.items()
+        )
+    return 0 if expected == actual else 1
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
 
 
 def _identifier(value: Any, key: str) -> Any:
@@ -62,7 +98,7 @@ class Expectation:
             reached = set(record["recipients"]) | set(sent_ids(record["to"]))
             missing = [sub for sub in self.to if sub not in reached]
             if missing:
-                diffs.append(("to", self.to, sorted(reached) or record["to"]))
+                diffs.append(("to", self.to, sorted(reached) if reached else record["to"]))
         if self.payload is not None and not is_subset(self.payload, record["payload"]):
             diffs.append(("payload", self.payload, record["payload"]))
         if self.tenant is not None and _identifier(record["tenant"], "identifier") != self.tenant:
@@ -77,26 +113,39 @@ class Expectation:
 
 
 def _near_misses(expectation: Expectation, records: list[dict[str, Any]]) -> str:
+    # Closest first: the same workflow, fewer differing filters, fewer payload values missed,
+    # then the most recent.
+    def closeness(item: tuple[list[tuple[str, Any, Any]], int, dict[str, Any]]) -> tuple[Any, ...]:
+        diffs, index, record = item
+        payload_missed = (
+            missed_leaves(expectation.payload, record["payload"]) if expectation.payload else 0
+        )
+        return (diffs[0][0] == "workflow_id", len(diffs), payload_missed, -index)
+
     scored = sorted(
-        ((expectation.differences(r), i, r) for i, r in enumerate(records)),
-        key=lambda item: (len(item[0]), -item[1]),
+        ((diffs, i, r) for i, r in enumerate(records) if (diffs := expectation.differences(r))),
+        key=closeness,
     )
     lines = []
     for diffs, _, record in scored[:_MAX_NEAR_MISSES]:
-        if not diffs:
-            continue
         lines.append(
-            f"  - {record['transactionId'] or '(no transactionId)'} "
-            f"(workflow {record['workflowId']!r}, status {record['status']}):"
+            f"  - transactionId {record['transactionId']!r} "
+            f"(workflow {record['workflowId']!r}, status {record['status']!r}, "
+            f"source {record['source']!r}):"
         )
         for name, expected, recorded in diffs:
-            lines.append(f"      {name}: expected {expected!r}, recorded {recorded!r}")
+            lines.append(f"      {name}: expected {_short(expected)}, recorded {_short(recorded)}")
+            if name == "payload":
+                lines.append(f"        first difference at {first_mismatch(expected, recorded)}")
+    if len(scored) > _MAX_NEAR_MISSES:
+        lines.append(f"  ({len(scored) - _MAX_NEAR_MISSES} more not shown; see mock.triggers)")
     return "\n".join(lines)
 
 
 def check_triggered(
     records: list[dict[str, Any]], expectation: Expectation, times: int | None
 ) -> None:
+    __tracebackhide__ = True
     matched = [r for r in records if not expectation.differences(r)]
     if times is None and matched:
         return
@@ -119,6 +168,7 @@ def check_triggered(
 
 
 def check_not_triggered(records: list[dict[str, Any]], expectation: Expectation) -> None:
+    __tracebackhide__ = True
     matched = [r for r in records if not expectation.differences(r)]
     if matched:
         listed = ", ".join(f"{r['transactionId']} ({r['status']})" for r in matched[:5])

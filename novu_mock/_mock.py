@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,32 +16,40 @@ from ._engine import Engine, FixtureInput
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from ._respx import NovuRouter
     from ._server import MockServer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Interception:
-    """What `NovuMock.intercept()` returns: a context manager and a decorator."""
+    """What `NovuMock.intercept()` returns: a context manager (sync and async) and a decorator
+    (sync and async functions). Re-entrant: each entry starts its own router."""
 
     def __init__(self, mock: NovuMock, base_urls: Sequence[str], strict: bool) -> None:
         self._mock = mock
         self._base_urls = base_urls
         self._strict = strict
-        self._router: Any = None
+        self._routers: list[NovuRouter] = []
 
     def __enter__(self) -> NovuMock:
-        from ._respx import router
+        from ._respx import NovuRouter
 
-        self._router = router(
+        active = NovuRouter(
             self._mock.engine, (*self._mock.base_urls, *self._base_urls), self._strict
         )
-        self._router.start()
+        active.start()
+        self._routers.append(active)
         return self._mock
 
     def __exit__(self, *exc: object) -> None:
-        self._router.stop(quiet=True)
-        self._router = None
+        self._routers.pop().stop()
+
+    async def __aenter__(self) -> NovuMock:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__()
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):
@@ -70,14 +79,18 @@ class NovuMock:
 
     def __init__(
         self,
-        fixtures: Iterable[FixtureInput] = (),
+        fixtures: Iterable[FixtureInput] | FixtureInput = (),
         api_keys: Iterable[str] | None = None,
         base_urls: Iterable[str] | None = None,
         *,
         clock: Clock | None = None,
     ) -> None:
+        if isinstance(fixtures, (str, os.PathLike, Mapping)):
+            fixtures = [fixtures]
         self.engine = Engine(fixtures, api_keys, clock)
-        self.base_urls: tuple[str, ...] = tuple(base_urls or ())
+        self.base_urls: tuple[str, ...] = (
+            (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
+        )
         self._app: Starlette | None = None
 
     @property
@@ -92,9 +105,13 @@ class NovuMock:
     def intercept(self, base_urls: Iterable[str] = (), *, strict: bool = False) -> _Interception:
         """Route httpx calls for Novu's hosts (and `base_urls`) here, in-process.
 
-        Other hosts pass through to the network unless `strict`, where they raise.
+        A context manager (`with`, `async with`) and a decorator of sync and async functions.
+        A base URL is what the SDK is given as `server_url` (no `/v1`); it may have a path
+        prefix. Other hosts pass through to the network unless `strict`, where they raise
+        respx's `AllMockedAssertionError`.
         """
-        return _Interception(self, tuple(base_urls), strict)
+        extra = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
+        return _Interception(self, extra, strict)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[MockServer]:
@@ -136,7 +153,13 @@ class NovuMock:
         transaction_id: str | None = None,
         times: int | None = None,
     ) -> None:
-        """Fail unless a recorded trigger matches every filter given (`times`: exactly so many)."""
+        """Fail unless a recorded trigger matches every filter given (`times`: exactly so many).
+
+        `to` (an id or ids): each was a recipient after topic fan-out, or a subscriberId in `to`
+        as sent. `payload`: a subset, nested. `tenant`/`actor`: the identifier/subscriberId.
+        The AssertionError lists the closest recorded triggers and how each one differed.
+        """
+        __tracebackhide__ = True
         expectation = Expectation(
             workflow_id,
             to=to,
@@ -159,7 +182,8 @@ class NovuMock:
         status: str | None = None,
         transaction_id: str | None = None,
     ) -> None:
-        """Fail if any recorded trigger matches every filter given."""
+        """Fail if any recorded trigger matches every filter given (as `assert_triggered`)."""
+        __tracebackhide__ = True
         expectation = Expectation(
             workflow_id,
             to=to,
