@@ -354,7 +354,10 @@ class Environment:
         for spec in doc.get("workflows") or []:
             self.workflows[spec["workflowId"]] = Workflow(spec, stamp)
         for spec in doc.get("subscribers") or []:
-            self.subscribers[spec["subscriberId"]] = new_subscriber(spec["subscriberId"], spec, stamp)
+            entity = new_subscriber(spec["subscriberId"], spec, stamp)
+            if spec.get("preferences"):
+                entity["preferences"] = spec["preferences"]
+            self.subscribers[spec["subscriberId"]] = entity
         for spec in doc.get("tenants") or []:
             self.tenants[spec["identifier"]] = new_tenant(spec, stamp)
         for spec in doc.get("topics") or []:
@@ -371,7 +374,7 @@ class Environment:
         doc: dict[str, Any] = {
             "workflows": [w.to_fixture() for w in self.workflows.values()],
             "subscribers": [
-                {k: copy.deepcopy(v) for k, v in s.items() if k in SUBSCRIBER_FIELDS or k == "subscriberId"}
+                {k: copy.deepcopy(v) for k, v in s.items() if k in SUBSCRIBER_FIELDS or k in ("subscriberId", "preferences")}
                 for s in self.subscribers.values()
             ],
             "tenants": [
