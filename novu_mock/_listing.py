@@ -42,9 +42,7 @@ def integer(
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number != int(number):
-        problems[name] = field_problem(
-            [f"{name} must be an integer number"], raw, True
-        )
+        problems[name] = field_problem([f"{name} must be an integer number"], raw, True)
         return default
     value = int(number)
     if minimum is not None and value < minimum:
@@ -118,7 +116,9 @@ def cursor_page(
     return _page(window, following, preceding, len(ordered))
 
 
-def _page(data: list[Item], following: str | None, preceding: str | None, total: int) -> dict[str, Any]:
+def _page(
+    data: list[Item], following: str | None, preceding: str | None, total: int
+) -> dict[str, Any]:
     return {
         "data": data,
         "next": following,

@@ -73,7 +73,9 @@ ROUTES: tuple[Route, ...] = (
         "PATCH", "/v1/subscribers/{subscriberId}/credentials", _subscribers.append_credentials
     ),
     _configuration(
-        "DELETE", "/v1/subscribers/{subscriberId}/credentials/{providerId}", _subscribers.delete_credentials
+        "DELETE",
+        "/v1/subscribers/{subscriberId}/credentials/{providerId}",
+        _subscribers.delete_credentials,
     ),
     _configuration("POST", "/v2/topics", _topics.upsert_v2),
     _configuration("GET", "/v2/topics", _topics.list_v2),

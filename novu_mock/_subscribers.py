@@ -117,7 +117,9 @@ def _check(body: dict[str, Any], *, require_id: bool, channels: bool = False) ->
 # -- store operations --------------------------------------------------------------------------
 
 
-def apply_fields(entity: dict[str, Any], body: dict[str, Any], now: str, *, replace_null: bool) -> None:
+def apply_fields(
+    entity: dict[str, Any], body: dict[str, Any], now: str, *, replace_null: bool
+) -> None:
     """Write the body's fields onto a stored subscriber. `replace_null` (v2 create and patch)
     stores a sent null; otherwise (v1 update) only `email` takes a null, as Novu's
     UpdateSubscriber does. `data` is replaced, never merged; a null `data` removes it."""
@@ -128,7 +130,7 @@ def apply_fields(entity: dict[str, Any], body: dict[str, Any], now: str, *, repl
         value = body[name]
         if value is None and not (replace_null or name == "email"):
             continue
-        if entity.get(name, None) != value or name not in entity:
+        if entity.get(name) != value or name not in entity:
             entity[name] = value
             changed = True
     if "data" in body:
@@ -203,11 +205,21 @@ def search(req: Request) -> Reply:
     query = req.query()
     items = []
     for entity in env.subscribers.values():
-        if "email" in query and query["email"] and not contains(entity.get("email"), query["email"]):
+        if (
+            "email" in query
+            and query["email"]
+            and not contains(entity.get("email"), query["email"])
+        ):
             continue
-        if "phone" in query and query["phone"] and not contains(entity.get("phone"), query["phone"]):
+        if (
+            "phone" in query
+            and query["phone"]
+            and not contains(entity.get("phone"), query["phone"])
+        ):
             continue
-        if query.get("subscriberId") and not contains(entity["subscriberId"], query["subscriberId"]):
+        if query.get("subscriberId") and not contains(
+            entity["subscriberId"], query["subscriberId"]
+        ):
             continue
         if query.get("name"):
             full = " ".join(

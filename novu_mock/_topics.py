@@ -103,7 +103,10 @@ def _subscriber_ids(body: dict[str, Any]) -> list[str]:
         raise validation_error(
             {
                 "subscriberIds": field_problem(
-                    ["each value in subscriberIds must be a string", "subscriberIds must be an array"],
+                    [
+                        "each value in subscriberIds must be a string",
+                        "subscriberIds must be an array",
+                    ],
                     body.get("subscriberIds"),
                     "subscriberIds" in body,
                 )
@@ -353,7 +356,9 @@ def list_v1(req: Request) -> Reply:
         raise NovuError(400, "Page size can not be larger then 10")
     topics = [t for t in env.topics.values() if not query.get("key") or t.key == query["key"]]
     data = [topic_v1_view(env, t) for t in topics[page * size : (page + 1) * size]]
-    return Reply.json(200, {"page": page, "totalCount": len(topics), "pageSize": size, "data": data})
+    return Reply.json(
+        200, {"page": page, "totalCount": len(topics), "pageSize": size, "data": data}
+    )
 
 
 def get_v1(req: Request) -> Reply:

@@ -80,9 +80,7 @@ def list_item_view(workflow: Workflow) -> dict[str, Any]:
         "stepTypeOverviews": _overview(workflow),
         "steps": [
             {"slug": view["slug"], "type": view["type"]}
-            for view in (
-                step_view(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))
-            )
+            for view in (step_view(workflow, i, sid) for i, sid in enumerate(step_ids(workflow)))
         ],
     }
 
@@ -113,9 +111,7 @@ def _find(req: Request) -> Workflow:
         (w for w in env.workflows.values() if wanted in (w.id, _slug(w))), None
     )
     if workflow is None:
-        raise NovuError(
-            404, "Workflow cannot be found", reason=False, extra={"workflowId": wanted}
-        )
+        raise NovuError(404, "Workflow cannot be found", reason=False, extra={"workflowId": wanted})
     return workflow
 
 
@@ -133,7 +129,9 @@ def list_v2(req: Request) -> Reply:
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
         problems["status"] = {
-            "messages": [f"each value in status must be one of the following values: {', '.join(STATUSES)}"],
+            "messages": [
+                f"each value in status must be one of the following values: {', '.join(STATUSES)}"
+            ],
             "value": statuses,
         }
     raise_problems(problems)

@@ -12,7 +12,11 @@ def _expected(api: Api, subscriber_id: str, **fields: Any) -> dict[str, Any]:
     env = env_of(api)
     return {
         "_id": AN_ID,
-        **{k: v for k, v in fields.items() if k in ("firstName", "lastName", "email", "phone", "avatar")},
+        **{
+            k: v
+            for k, v in fields.items()
+            if k in ("firstName", "lastName", "email", "phone", "avatar")
+        },
         "subscriberId": subscriber_id,
         **{k: v for k, v in fields.items() if k in ("locale", "timezone", "data")},
         "channels": fields.get("channels", []),
@@ -35,7 +39,12 @@ def test_v2_create_answers_201_with_the_subscriber(api: Api) -> None:
     body = ok(
         api.post(
             "/v2/subscribers",
-            {"subscriberId": "new-1", "email": "n@example.com", "firstName": "Nia", "data": {"a": 1}},
+            {
+                "subscriberId": "new-1",
+                "email": "n@example.com",
+                "firstName": "Nia",
+                "data": {"a": 1},
+            },
         ),
         201,
     )
@@ -56,7 +65,10 @@ def test_v2_create_fail_if_exists_is_409(api: Api) -> None:
     response = api.post("/v2/subscribers?failIfExists=true", {"subscriberId": "user-1"})
     assert response.status_code == 409
     assert response.json() == error(
-        409, "/v2/subscribers?failIfExists=true", 'Subscriber with id "user-1" already exists', "Conflict"
+        409,
+        "/v2/subscribers?failIfExists=true",
+        'Subscriber with id "user-1" already exists',
+        "Conflict",
     )
     assert ok(api.post("/v2/subscribers?failIfExists=true", {"subscriberId": "fresh"}), 201)
 
@@ -81,11 +93,15 @@ def test_v2_create_validation(api: Api) -> None:
 
 def test_v2_get_missing_is_404(api: Api) -> None:
     response = api.get("/v2/subscribers/ghost")
-    assert response.json() == error(404, "/v2/subscribers/ghost", "Subscriber: ghost was not found", "Not Found")
+    assert response.json() == error(
+        404, "/v2/subscribers/ghost", "Subscriber: ghost was not found", "Not Found"
+    )
 
 
 def test_v2_patch_sets_fields_and_nulls(api: Api) -> None:
-    body = ok(api.patch("/v2/subscribers/user-1", {"lastName": "King", "email": None, "data": None}))
+    body = ok(
+        api.patch("/v2/subscribers/user-1", {"lastName": "King", "email": None, "data": None})
+    )
     entity = body["data"]
     assert entity["lastName"] == "King"
     assert entity["email"] is None
@@ -142,7 +158,9 @@ def test_v2_search_cursor_pagination(api: Api) -> None:
     back = ok(api.get("/v2/subscribers", params={**ascending, "before": second["previous"]}))
     assert [s["subscriberId"] for s in back["data"]] == everyone[:2]
     inclusive = ok(
-        api.get("/v2/subscribers", params={**ascending, "after": first["next"], "includeCursor": "true"})
+        api.get(
+            "/v2/subscribers", params={**ascending, "after": first["next"], "includeCursor": "true"}
+        )
     )
     assert [s["subscriberId"] for s in inclusive["data"]] == everyone[1:3]
     descending = ok(api.get("/v2/subscribers", params={"limit": 100}))
@@ -179,7 +197,8 @@ def test_v2_preferences_are_stored_and_in_state(api: Api) -> None:
     ok(api.patch("/v2/subscribers/user-1/preferences", {"channels": {"email": False}}))
     after = ok(
         api.patch(
-            "/v2/subscribers/user-1/preferences", {"workflowId": "welcome", "channels": {"in_app": False}}
+            "/v2/subscribers/user-1/preferences",
+            {"workflowId": "welcome", "channels": {"in_app": False}},
         )
     )["data"]
     assert after["global"]["channels"]["email"] is False
@@ -193,12 +212,18 @@ def test_v2_preferences_are_stored_and_in_state(api: Api) -> None:
     }
     unknown = api.patch("/v2/subscribers/user-1/preferences", {"workflowId": "nope"})
     assert unknown.json() == error(
-        404, "/v2/subscribers/user-1/preferences", "Workflow with id: nope is not found", "Not Found"
+        404,
+        "/v2/subscribers/user-1/preferences",
+        "Workflow with id: nope is not found",
+        "Not Found",
     )
 
 
 def test_created_subscriber_shows_in_state_and_round_trips(api: Api) -> None:
-    ok(api.post("/v2/subscribers", {"subscriberId": "st-1", "phone": "+1", "data": {"k": "v"}}), 201)
+    ok(
+        api.post("/v2/subscribers", {"subscriberId": "st-1", "phone": "+1", "data": {"k": "v"}}),
+        201,
+    )
     state = api.state()
     assert {"subscriberId": "st-1", "phone": "+1", "data": {"k": "v"}} in state["subscribers"]
     api.seed(state)
@@ -208,7 +233,9 @@ def test_created_subscriber_shows_in_state_and_round_trips(api: Api) -> None:
 
 
 def test_v1_create_upserts_and_replaces_data(api: Api) -> None:
-    created = ok(api.post("/v1/subscribers", {"subscriberId": "v1-a", "data": {"x": 1, "y": 2}}), 201)
+    created = ok(
+        api.post("/v1/subscribers", {"subscriberId": "v1-a", "data": {"x": 1, "y": 2}}), 201
+    )
     assert created == {"data": _expected(api, "v1-a", data={"x": 1, "y": 2})}
     updated = ok(api.post("/v1/subscribers", {"subscriberId": "v1-a", "data": {"z": 3}}), 201)
     assert updated["data"]["data"] == {"z": 3}
@@ -227,12 +254,18 @@ def test_v1_list_pages(api: Api) -> None:
 def test_v1_get_put_delete(api: Api) -> None:
     assert ok(api.get("/v1/subscribers/user-2"))["data"]["email"] == "alan@example.com"
     missing = api.get("/v1/subscribers/ghost")
-    assert missing.json() == error(404, "/v1/subscribers/ghost", "Subscriber not found for id ghost", "Not Found")
+    assert missing.json() == error(
+        404, "/v1/subscribers/ghost", "Subscriber not found for id ghost", "Not Found"
+    )
     put = ok(api.put("/v1/subscribers/user-2", {"firstName": "Alan M.", "lastName": None}))
     assert (put["data"]["firstName"], put["data"]["lastName"]) == ("Alan M.", "Turing")
     put_missing = api.put("/v1/subscribers/ghost", {"firstName": "x"})
-    assert put_missing.json() == error(400, "/v1/subscribers/ghost", "SubscriberId: ghost not found", "Bad Request")
-    assert ok(api.delete("/v1/subscribers/user-2")) == {"data": {"acknowledged": True, "status": "deleted"}}
+    assert put_missing.json() == error(
+        400, "/v1/subscribers/ghost", "SubscriberId: ghost not found", "Bad Request"
+    )
+    assert ok(api.delete("/v1/subscribers/user-2")) == {
+        "data": {"acknowledged": True, "status": "deleted"}
+    }
     gone = api.delete("/v1/subscribers/user-2")
     assert gone.status_code == 404
     assert gone.json()["message"] == "Subscriber not found for id user-2"
@@ -242,12 +275,21 @@ def test_v1_bulk_create_reports_created_and_updated(api: Api) -> None:
     body = ok(
         api.post(
             "/v1/subscribers/bulk",
-            {"subscribers": [{"subscriberId": "b-1", "email": "b@example.com"}, {"subscriberId": "user-1"}]},
+            {
+                "subscribers": [
+                    {"subscriberId": "b-1", "email": "b@example.com"},
+                    {"subscriberId": "user-1"},
+                ]
+            },
         ),
         201,
     )
     assert body == {
-        "data": {"updated": [{"subscriberId": "user-1"}], "created": [{"subscriberId": "b-1"}], "failed": []}
+        "data": {
+            "updated": [{"subscriberId": "user-1"}],
+            "created": [{"subscriberId": "b-1"}],
+            "failed": [],
+        }
     }
     assert env_of(api).subscribers["b-1"]["email"] == "b@example.com"
 
@@ -260,8 +302,12 @@ def test_v1_bulk_limits_and_item_validation(api: Api) -> None:
         "subscribers must contain no more than 500 elements"
     ]
     empty = api.post("/v1/subscribers/bulk", {"subscribers": []})
-    assert empty.json()["errors"] == {"subscribers": {"messages": ["subscribers should not be empty"], "value": []}}
-    bad_item = api.post("/v1/subscribers/bulk", {"subscribers": [{"subscriberId": "ok"}, {"email": 5}]})
+    assert empty.json()["errors"] == {
+        "subscribers": {"messages": ["subscribers should not be empty"], "value": []}
+    }
+    bad_item = api.post(
+        "/v1/subscribers/bulk", {"subscribers": [{"subscriberId": "ok"}, {"email": 5}]}
+    )
     assert bad_item.json() == invalid(
         "/v1/subscribers/bulk",
         {
@@ -271,7 +317,10 @@ def test_v1_bulk_limits_and_item_validation(api: Api) -> None:
                     "subscribers.1.subscriberId must be a string",
                 ]
             },
-            "subscribers.1.email": {"messages": ["subscribers.1.email must be an email"], "value": 5},
+            "subscribers.1.email": {
+                "messages": ["subscribers.1.email must be an email"],
+                "value": 5,
+            },
         },
     )
     assert "ok" not in env_of(api).subscribers

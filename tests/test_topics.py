@@ -12,7 +12,13 @@ def test_v2_create_then_upsert(api: Api) -> None:
     created = api.post("/v2/topics", {"key": "news", "name": "News"})
     assert created.status_code == 201
     topic = created.json()["data"]
-    assert topic == {"_id": AN_ID, "key": "news", "name": "News", "createdAt": A_STAMP, "updatedAt": A_STAMP}
+    assert topic == {
+        "_id": AN_ID,
+        "key": "news",
+        "name": "News",
+        "createdAt": A_STAMP,
+        "updatedAt": A_STAMP,
+    }
     again = api.post("/v2/topics", {"key": "news", "name": "Daily news"})
     assert again.status_code == 200
     assert again.json()["data"] == {**topic, "name": "Daily news", "updatedAt": A_STAMP}
@@ -23,7 +29,10 @@ def test_v2_create_then_upsert(api: Api) -> None:
 def test_v2_create_fail_if_exists_and_validation(api: Api) -> None:
     conflict = api.post("/v2/topics?failIfExists=true", {"key": "beta-users"})
     assert conflict.json() == error(
-        409, "/v2/topics?failIfExists=true", 'Topic with key "beta-users" already exists', "Conflict"
+        409,
+        "/v2/topics?failIfExists=true",
+        'Topic with key "beta-users" already exists',
+        "Conflict",
     )
     bad = api.post("/v2/topics", {"name": 7})
     assert bad.json() == invalid(
@@ -55,7 +64,9 @@ def test_v2_list_filters_and_pages(api: Api) -> None:
     body = ok(api.get("/v2/topics", params={"key": "t-", "orderDirection": "ASC", "limit": 2}))
     assert [t["key"] for t in body["data"]] == ["t-a", "t-b"]
     assert body["totalCount"] == 3 and body["totalCountCapped"] is False
-    rest = ok(api.get("/v2/topics", params={"key": "t-", "orderDirection": "ASC", "after": body["next"]}))
+    rest = ok(
+        api.get("/v2/topics", params={"key": "t-", "orderDirection": "ASC", "after": body["next"]})
+    )
     assert [t["key"] for t in rest["data"]] == ["t-c"]
     assert rest["next"] is None
     by_name = ok(api.get("/v2/topics", params={"name": "T-B"}))
@@ -108,12 +119,20 @@ def test_v2_subscriptions_validation(api: Api) -> None:
 def test_v2_subscriptions_list_get_update_delete(api: Api) -> None:
     ok(api.post("/v2/topics/beta-users/subscriptions", {"subscriberIds": ["user-3"]}), 201)
     listed = ok(api.get("/v2/topics/beta-users/subscriptions", params={"orderDirection": "ASC"}))
-    assert [s["subscriber"]["subscriberId"] for s in listed["data"]] == ["user-1", "user-2", "user-3"]
+    assert [s["subscriber"]["subscriberId"] for s in listed["data"]] == [
+        "user-1",
+        "user-2",
+        "user-3",
+    ]
     assert listed["totalCount"] == 3
     one = ok(api.get("/v2/topics/beta-users/subscriptions", params={"subscriberId": "user-3"}))
     assert [s["identifier"] for s in one["data"]] == ["tk_beta-users:si_user-3"]
     detail = ok(api.get("/v2/topics/beta-users/subscriptions/tk_beta-users:si_user-3"))["data"]
-    assert detail == {"id": one["data"][0]["_id"], "identifier": "tk_beta-users:si_user-3", "preferences": []}
+    assert detail == {
+        "id": one["data"][0]["_id"],
+        "identifier": "tk_beta-users:si_user-3",
+        "preferences": [],
+    }
     assert ok(api.get("/v2/topics/beta-users/subscriptions/user-3"))["data"] == detail
     patched = ok(api.patch("/v2/topics/beta-users/subscriptions/user-3", {"name": "mine"}))["data"]
     assert patched["name"] == "mine" and patched["identifier"] == "tk_beta-users:si_user-3"
@@ -124,7 +143,9 @@ def test_v2_subscriptions_list_get_update_delete(api: Api) -> None:
         "Subscription with identifier ghost not found",
         "Not Found",
     )
-    removed = api.delete("/v2/topics/beta-users/subscriptions", {"subscriberIds": ["user-3", "ghost"]})
+    removed = api.delete(
+        "/v2/topics/beta-users/subscriptions", {"subscriberIds": ["user-3", "ghost"]}
+    )
     assert removed.status_code == 200
     body = removed.json()
     assert [s["subscriber"]["subscriberId"] for s in body["data"]] == ["user-3"]
@@ -152,7 +173,8 @@ def test_v1_create_get_list(api: Api) -> None:
     assert dup.json() == error(
         409,
         "/v1/topics",
-        f"Topic exists with key v1t in the environment {env.id} of the organization {env.organization_id}",
+        f"Topic exists with key v1t in the environment {env.id} of the organization "
+        f"{env.organization_id}",
         "Conflict",
     )
     got = ok(api.get("/v1/topics/beta-users"))
@@ -170,7 +192,9 @@ def test_v1_create_get_list(api: Api) -> None:
     assert listed["totalCount"] == 1 and listed["page"] == 0 and listed["pageSize"] == 10
     assert [t["key"] for t in listed["data"]] == ["v1t"]
     big = api.get("/v1/topics", params={"pageSize": 11})
-    assert big.json() == error(400, "/v1/topics?pageSize=11", "Page size can not be larger then 10", "Bad Request")
+    assert big.json() == error(
+        400, "/v1/topics?pageSize=11", "Page size can not be larger then 10", "Bad Request"
+    )
     missing = api.get("/v1/topics/nope")
     assert missing.json()["message"] == f"Topic not found for id nope in the environment {env.id}"
 
