@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from . import _admin, _events, _subscribers, _tenants, _topics, _workflows
 from ._http import Reply
@@ -141,7 +142,8 @@ class Router:
             if route.method == method:
                 found = route.pattern.match(path)
                 if found:
-                    return route, found.groupdict()
+                    # Express decodes route parameters (`user%401` is `user@1`).
+                    return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
 

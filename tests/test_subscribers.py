@@ -348,3 +348,9 @@ def test_v1_credentials(api: Api) -> None:
     assert set(bad.json()["errors"]) == {"providerId", "credentials"}
     assert api.delete("/v1/subscribers/user-1/credentials/fcm").status_code == 204
     assert ok(api.get("/v1/subscribers/user-1"))["data"]["channels"] == []
+
+
+def test_path_parameters_are_url_decoded(api: Api) -> None:
+    ok(api.post("/v2/subscribers", {"subscriberId": "ada lovelace@example.com"}), 201)
+    body = ok(api.get("/v2/subscribers/ada%20lovelace%40example.com"))
+    assert body["data"]["subscriberId"] == "ada lovelace@example.com"
