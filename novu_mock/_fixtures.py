@@ -175,6 +175,7 @@ _subscriber = _object(
         "timezone": (_optional_string, False),
         "data": (_mapping, False),
         "channels": (_list, False),
+        "preferences": (_mapping, False),
     }
 )
 _tenant = _object(

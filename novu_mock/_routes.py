@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
-from . import _admin, _events
+from . import _admin, _events, _subscribers, _tenants, _topics, _workflows
 from ._http import Reply
 from ._request import Request
 
@@ -34,6 +35,12 @@ class Route:
         object.__setattr__(self, "pattern", re.compile(regex + r"\Z"))
 
 
+def _configuration(method: str, template: str, handler: Handler, cost: str = "single") -> Route:
+    """A route of Novu's subscribers, topics or tenants controllers (rate-limit category
+    `configuration`)."""
+    return Route(method, template, handler, category="configuration", cost=cost)
+
+
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/events/trigger", _events.trigger, category="trigger"),
     Route("POST", "/v1/events/trigger/bulk", _events.trigger_bulk, category="trigger", cost="bulk"),
@@ -47,6 +54,71 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "DELETE", "/v1/events/trigger/{transactionId}", _events.cancel_trigger, category="trigger"
     ),
+    _configuration("GET", "/v2/subscribers", _subscribers.search),
+    _configuration("POST", "/v2/subscribers", _subscribers.create_v2),
+    _configuration("GET", "/v2/subscribers/{subscriberId}", _subscribers.get_v2),
+    _configuration("PATCH", "/v2/subscribers/{subscriberId}", _subscribers.patch_v2),
+    _configuration("DELETE", "/v2/subscribers/{subscriberId}", _subscribers.delete_v2),
+    _configuration(
+        "GET", "/v2/subscribers/{subscriberId}/preferences", _subscribers.get_preferences
+    ),
+    _configuration(
+        "PATCH", "/v2/subscribers/{subscriberId}/preferences", _subscribers.patch_preferences
+    ),
+    _configuration(
+        "GET", "/v2/subscribers/{subscriberId}/subscriptions", _topics.subscriber_subscriptions
+    ),
+    _configuration("GET", "/v1/subscribers", _subscribers.list_v1),
+    _configuration("POST", "/v1/subscribers", _subscribers.create_v1),
+    _configuration("POST", "/v1/subscribers/bulk", _subscribers.bulk_create, cost="bulk"),
+    _configuration("GET", "/v1/subscribers/{subscriberId}", _subscribers.get_v1),
+    _configuration("PUT", "/v1/subscribers/{subscriberId}", _subscribers.update_v1),
+    _configuration("DELETE", "/v1/subscribers/{subscriberId}", _subscribers.delete_v1),
+    _configuration(
+        "PUT", "/v1/subscribers/{subscriberId}/credentials", _subscribers.update_credentials
+    ),
+    _configuration(
+        "PATCH", "/v1/subscribers/{subscriberId}/credentials", _subscribers.append_credentials
+    ),
+    _configuration(
+        "DELETE",
+        "/v1/subscribers/{subscriberId}/credentials/{providerId}",
+        _subscribers.delete_credentials,
+    ),
+    _configuration("POST", "/v2/topics", _topics.upsert_v2),
+    _configuration("GET", "/v2/topics", _topics.list_v2),
+    _configuration("GET", "/v2/topics/{topicKey}", _topics.get_v2),
+    _configuration("PATCH", "/v2/topics/{topicKey}", _topics.update_v2),
+    _configuration("DELETE", "/v2/topics/{topicKey}", _topics.delete_v2),
+    _configuration("POST", "/v2/topics/{topicKey}/subscriptions", _topics.subscribe_v2),
+    _configuration("DELETE", "/v2/topics/{topicKey}/subscriptions", _topics.unsubscribe_v2),
+    _configuration("GET", "/v2/topics/{topicKey}/subscriptions", _topics.list_subscriptions),
+    _configuration(
+        "GET", "/v2/topics/{topicKey}/subscriptions/{identifier}", _topics.get_subscription
+    ),
+    _configuration(
+        "PATCH", "/v2/topics/{topicKey}/subscriptions/{identifier}", _topics.update_subscription
+    ),
+    _configuration("POST", "/v1/topics", _topics.create_v1),
+    _configuration("GET", "/v1/topics", _topics.list_v1),
+    _configuration("GET", "/v1/topics/{topicKey}", _topics.get_v1),
+    _configuration("PATCH", "/v1/topics/{topicKey}", _topics.rename_v1),
+    _configuration("DELETE", "/v1/topics/{topicKey}", _topics.delete_v1),
+    _configuration("POST", "/v1/topics/{topicKey}/subscribers", _topics.add_subscribers_v1),
+    _configuration(
+        "POST", "/v1/topics/{topicKey}/subscribers/removal", _topics.remove_subscribers_v1
+    ),
+    _configuration(
+        "GET", "/v1/topics/{topicKey}/subscribers/{externalSubscriberId}", _topics.get_subscriber_v1
+    ),
+    _configuration("GET", "/v1/tenants", _tenants.list_tenants),
+    _configuration("POST", "/v1/tenants", _tenants.create_tenant),
+    _configuration("GET", "/v1/tenants/{identifier}", _tenants.get_tenant),
+    _configuration("PATCH", "/v1/tenants/{identifier}", _tenants.update_tenant),
+    _configuration("DELETE", "/v1/tenants/{identifier}", _tenants.delete_tenant),
+    Route("GET", "/v2/workflows", _workflows.list_v2),
+    Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
+    Route("GET", "/v1/workflows", _workflows.list_v1),
     Route("GET", "/_mock/health", _admin.health, admin=True),
     Route("POST", "/_mock/reset", _admin.reset, admin=True),
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),
@@ -77,7 +149,8 @@ class Router:
             if route.method == method:
                 found = route.pattern.match(path)
                 if found:
-                    return route, found.groupdict()
+                    # Express decodes route parameters (`user%401` is `user@1`).
+                    return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
 

@@ -358,9 +358,10 @@ class Environment:
         for spec in doc.get("workflows") or []:
             self.workflows[spec["workflowId"]] = Workflow(spec, stamp)
         for spec in doc.get("subscribers") or []:
-            self.subscribers[spec["subscriberId"]] = new_subscriber(
-                spec["subscriberId"], spec, stamp
-            )
+            entity = new_subscriber(spec["subscriberId"], spec, stamp)
+            if spec.get("preferences"):
+                entity["preferences"] = spec["preferences"]
+            self.subscribers[spec["subscriberId"]] = entity
         for spec in doc.get("tenants") or []:
             self.tenants[spec["identifier"]] = new_tenant(spec, stamp)
         for spec in doc.get("topics") or []:
@@ -380,7 +381,7 @@ class Environment:
                 {
                     k: copy.deepcopy(v)
                     for k, v in s.items()
-                    if k in SUBSCRIBER_FIELDS or k == "subscriberId"
+                    if k in SUBSCRIBER_FIELDS or k in ("subscriberId", "preferences")
                 }
                 for s in self.subscribers.values()
             ],
