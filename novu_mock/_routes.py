@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import _admin, _events
+from . import _admin, _dashboard, _events
 from ._http import Reply
 from ._request import Request
 
@@ -46,6 +46,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
+    # The dashboard (issue 8): the page at /_mock/ (normalised to /_mock) and its queries.
+    Route("GET", "/_mock", _dashboard.page, admin=True),
+    Route("GET", "/_mock/dashboard/assets/{name}", _dashboard.asset, admin=True),
+    Route("GET", "/_mock/dashboard/version", _dashboard.version, admin=True),
+    Route("GET", "/_mock/dashboard/triggers", _dashboard.triggers, admin=True),
+    Route("GET", "/_mock/dashboard/triggers/{seq}", _dashboard.trigger, admin=True),
+    Route("GET", "/_mock/dashboard/subscribers", _dashboard.subscribers, admin=True),
 )
 
 
