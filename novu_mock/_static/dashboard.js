@@ -196,7 +196,7 @@
       tbody.replaceChildren(...rows);
     }
     const last = offset + body.data.length;
-    $("summary").textContent = body.total === 0 ? "0 triggers" : `${offset + 1}–${last} of ${body.total} triggers, newest first`;
+    $("summary").textContent = body.total === 0 ? "0 triggers" : `${offset + 1}-${last} of ${body.total} triggers, newest first`;
     $("prev").disabled = offset === 0;
     $("next").disabled = last >= body.total;
     $("prev").dataset.offset = String(Math.max(0, offset - PAGE));
@@ -277,7 +277,7 @@
       const journal = hashFor("journal", new URLSearchParams({ subscriberId: s.subscriberId, environment: s.environment }));
       const byWorkflow = Object.entries(s.workflows).map(([id, w]) => {
         const counts = CHANNELS.filter((c) => w.channels[c]).map((c) => `${c} ${w.channels[c]}`);
-        return el("div", {}, el("strong", {}, id), ` ×${w.triggers}`, counts.length ? `: ${counts.join(", ")}` : "");
+        return el("div", {}, el("strong", {}, id), ` (${w.triggers})`, counts.length ? `: ${counts.join(", ")}` : "");
       });
       return el(
         "tr",
