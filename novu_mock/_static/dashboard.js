@@ -400,7 +400,9 @@
         updateEnvironments(v.environments);
         api("/state").then(fillWorkflowIds, () => {});
       }
-      const changed = signature !== null && next !== signature;
+      // The first answer also refreshes: a trigger may have landed between the view's first
+      // load and this answer, and there is no earlier signature to compare it with.
+      const changed = next !== signature;
       signature = next;
       if (changed && $("live-toggle").checked) refresh();
     } catch (_) {
