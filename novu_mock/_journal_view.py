@@ -88,11 +88,12 @@ def row(record: TriggerRecord) -> dict[str, Any]:
 
 
 def find(journal: Sequence[TriggerRecord], seq: int) -> TriggerRecord | None:
-    """The record numbered `seq` (the journal is in increasing `seq` order)."""
+    """The record numbered `seq`: by bisection, as records are journaled in `seq` order, with a
+    scan as the fallback should a record ever be journaled out of order."""
     index = bisect_left(journal, seq, key=lambda r: r.seq)
     if index < len(journal) and journal[index].seq == seq:
         return journal[index]
-    return None
+    return next((r for r in journal if r.seq == seq), None)
 
 
 def answer_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> tuple[int, Any] | None:
@@ -107,20 +108,23 @@ def answer_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> tuple
             continue
         if not request.path.rstrip("/").endswith(suffix):
             continue
-        response = request.response
-        data = response.get("data") if isinstance(response, dict) else None
-        if record.source == "bulk":
-            index = record.bulk_index
-            ok = isinstance(data, list) and index is not None and 0 <= index < len(data)
-            item = data[index] if ok and isinstance(data, list) and index is not None else None
-        else:
-            item = data
+        item = _answered_item(request.response, record.bulk_index)
         if (
             isinstance(item, dict)
             and item.get("status") == record.status
             and item.get("transactionId") == record.transaction_id
         ):
             return request.status, item
+    return None
+
+
+def _answered_item(response: Any, bulk_index: int | None) -> Any:
+    """The status object in a trigger's response body; in a bulk's, the one at `bulk_index`."""
+    data = response.get("data") if isinstance(response, dict) else None
+    if bulk_index is None:
+        return data
+    if isinstance(data, list) and 0 <= bulk_index < len(data):
+        return data[bulk_index]
     return None
 
 
