@@ -129,6 +129,7 @@ def trigger(req: Request) -> Reply:
         raise NovuError(404, f"No trigger record {raw} in the journal")
     found = answer_of(record, req.engine.request_journal)
     body = {
+        "seq": record.seq,
         **record.to_dict(),
         "answer": found[1] if found else rebuilt_answer(record),
         "httpStatus": found[0] if found else None,

@@ -181,7 +181,6 @@ class TriggerRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "seq": self.seq,
             "transactionId": self.transaction_id,
             "workflowId": self.workflow_id,
             "status": self.status,

@@ -175,14 +175,14 @@ def bulk(engine: Engine, *events: dict[str, Any], key: str = KEY) -> list[dict[s
     return result
 
 
-def test_existing_triggers_listing_is_unchanged_but_for_seq() -> None:
+def test_existing_triggers_listing_is_unchanged() -> None:
     engine = Engine([bundled()])
     bulk(engine, {"name": "welcome", "to": "user-1"}, {"name": "welcome", "to": "user-2"})
     records = data(get(engine, "/_mock/triggers"))["data"]
     assert [r["to"] for r in records] == ["user-1", "user-2"]  # still oldest first
-    assert records[0]["seq"] < records[1]["seq"]
-    assert set(records[0]) == {
-        "seq", "transactionId", "workflowId", "status", "error", "to", "recipients",
+    assert engine.journal[0].seq < engine.journal[1].seq
+    assert set(records[0]) == {  # DESIGN section 6: `seq` stays a dashboard-only field
+        "transactionId", "workflowId", "status", "error", "to", "recipients",
         "payload", "overrides", "actor", "tenant", "source", "bulkIndex", "receivedAt",
         "canceled", "forced", "notes", "environment",
     }
