@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +32,11 @@ def object_id() -> str:
 def mask_key(key: str) -> str:
     """`****` and the key's last four characters."""
     return "****" + key[-4:]
+
+
+# Journal sequence numbers: unique and increasing for the whole process, never reused after a
+# reset, so a dashboard link to one record can never point at another.
+_sequence = itertools.count(1)
 
 
 class Workflow:
@@ -125,6 +131,7 @@ class TriggerRecord:
         "payload",
         "received_at",
         "recipients",
+        "seq",
         "source",
         "status",
         "tenant",
@@ -170,6 +177,7 @@ class TriggerRecord:
         self.forced = forced
         self.notes = notes
         self.environment = environment
+        self.seq = next(_sequence)
 
     def to_dict(self) -> dict[str, Any]:
         return {
