@@ -68,13 +68,16 @@ class Engine:
 
     # -- environments -----------------------------------------------------------------------
 
-    def environment(self, key: str) -> Environment:
+    def environment(self, key: str, now: float | None = None) -> Environment:
         """The environment of `key`, created and seeded from the fixtures on first use."""
         env = self.environments.get(key)
         if env is None:
             if self.api_keys is not None and key not in self.api_keys:
                 raise NovuError(401, "API Key not found")
-            env = Environment(key, self.documents, self.clock.now(), self.journal)
+            # Seeded at the moment of the call that created it, so its items never look newer
+            # than what that call creates.
+            seeded = self.clock.now() if now is None else now
+            env = Environment(key, self.documents, seeded, self.journal)
             self.environments[key] = env
         return env
 
@@ -108,7 +111,7 @@ class Engine:
                         req.env = self.environments.get(req.key)
                 else:
                     req.key = authenticate(call.headers)
-                    req.env = self.environment(req.key)
+                    req.env = self.environment(req.key, now)
                 reply = found[0].handler(req)
             except NovuError as exc:
                 reply = Reply.json(exc.status, exc.body(url, stamp), exc.headers)
