@@ -31,18 +31,27 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
+    @property
+    def url(self) -> str:
+        """Path and query string, as Novu echoes it in error bodies."""
+        return self.path + ("?" + self.query if self.query else "")
+
 
 @dataclass(slots=True)
 class Reply:
     """One HTTP answer: status, headers (in order) and body bytes.
 
     `payload` keeps the Python value behind a JSON body so that journals need not parse it again.
+    `delay` (seconds) and `connection` (`"drop"` or `"timeout"`, answered instead of the reply)
+    are injected faults that the adapters carry out (the engine never sleeps).
     """
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     payload: Any = None
+    delay: float = 0.0
+    connection: str | None = None
 
     @classmethod
     def json(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from . import _admin, _events
+from . import _admin, _events, _faults
 from ._http import Reply
 from ._request import Request
 
@@ -46,6 +46,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
+    Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
+    Route("GET", "/_mock/faults", _faults.get_faults, admin=True),
+    Route("DELETE", "/_mock/faults", _faults.delete_faults, admin=True),
 )
 
 
