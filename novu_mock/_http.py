@@ -10,11 +10,17 @@ from typing import Any
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ascii_encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def dump_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, as Express `res.json` writes it."""
-    return _encoder.encode(value).encode("utf-8")
+    text = _encoder.encode(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (sent as "\ud800"): escape it, as JSON.stringify does.
+        return _ascii_encoder.encode(value).encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
