@@ -215,10 +215,12 @@ def run(verbose: bool = False) -> tuple[str, bool]:
             if kind.content_type is not None:
                 headers["content-type"] = kind.content_type
             headers.update(kind.headers)
+            raw = {
+                k.encode(): v if isinstance(v, bytes) else v.encode("latin-1")
+                for k, v in headers.items()
+            }
             try:
-                response = client.request(
-                    kind.method, kind.path, content=kind.body, headers=headers
-                )
+                response = client.request(kind.method, kind.path, content=kind.body, headers=raw)
             except httpx.HTTPError as exc:
                 fivexx += 1
                 failures.append(f"{kind.name}: no answer ({type(exc).__name__})")

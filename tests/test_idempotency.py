@@ -118,7 +118,9 @@ def test_results_expire_after_24_hours_of_the_engine_clock() -> None:
         headers = {"Authorization": "ApiKey k", "Idempotency-Key": "day"}
         assert client.post(TRIGGER, json=BODY, headers=headers).status_code == 201
         clock.advance(86_399)
-        assert client.post(TRIGGER, json=BODY, headers=headers).headers["Idempotency-Replay"] == "true"
+        assert (
+            client.post(TRIGGER, json=BODY, headers=headers).headers["Idempotency-Replay"] == "true"
+        )
         clock.advance(1)
         fresh = client.post(TRIGGER, json=BODY, headers=headers)
         assert fresh.status_code == 201
@@ -148,10 +150,14 @@ def test_twenty_parallel_duplicates_against_a_live_server_record_one_trigger() -
 
         with ThreadPoolExecutor(20) as pool:
             responses = list(pool.map(send, range(20)))
-    firsts = [r for r in responses if r.status_code == 201 and "Idempotency-Replay" not in r.headers]
+    firsts = [
+        r for r in responses if r.status_code == 201 and "Idempotency-Replay" not in r.headers
+    ]
     others = [r for r in responses if r not in firsts]
     assert len(firsts) == 1
-    assert all(r.status_code == 409 or r.headers.get("Idempotency-Replay") == "true" for r in others)
+    assert all(
+        r.status_code == 409 or r.headers.get("Idempotency-Replay") == "true" for r in others
+    )
     assert any(r.status_code == 409 for r in others)
     assert len(mock.triggers) == 1
 

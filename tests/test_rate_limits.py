@@ -27,7 +27,9 @@ def test_unlimited_level_headers_without_configured_limits(api: Api) -> None:
     assert first.headers["RateLimit-Limit"] == "30000"
     assert first.headers["RateLimit-Remaining"] == "32999"
     assert first.headers["RateLimit-Reset"] == "5"
-    assert first.headers["RateLimit-Policy"] == _policy(30000, 33000, "trigger", "single", "unlimited")
+    assert first.headers["RateLimit-Policy"] == _policy(
+        30000, 33000, "trigger", "single", "unlimited"
+    )
     bulk = api.post(BULK, {"events": [EVENT]})
     assert bulk.headers["RateLimit-Remaining"] == "32899"
     assert bulk.headers["RateLimit-Policy"] == _policy(30000, 33000, "trigger", "bulk", "unlimited")
