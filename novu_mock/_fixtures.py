@@ -219,6 +219,9 @@ def _latency(v: Any) -> bool:
 
 
 FAULT_CONNECTIONS = ("drop", "timeout")
+_seconds = _expect("a number of seconds (0 or more)", lambda v: _number(v) and v >= 0)
+_latency_check = _expect("seconds (a number, 0 or more) or a range [min, max]", _latency)
+_probability = _expect("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1)
 _fault_fields = _object(
     {
         "when": (
@@ -238,11 +241,11 @@ _fault_fields = _object(
             False,
         ),
         "message": (_string, False),
-        "retryAfter": (_expect("a number of seconds (0 or more)", lambda v: _number(v) and v >= 0), False),
+        "retryAfter": (_seconds, False),
         "times": (_expect("a positive integer", lambda v: _integer(v) and v > 0), False),
-        "probability": (_expect("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1), False),
+        "probability": (_probability, False),
         "seed": (_expect("an integer", _integer), False),
-        "latency": (_expect("seconds (a number, 0 or more) or a range [min, max]", _latency), False),
+        "latency": (_latency_check, False),
         "connection": (_one_of(FAULT_CONNECTIONS), False),
         "handled": (_boolean, False),
     }
