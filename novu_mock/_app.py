@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -53,10 +54,40 @@ class _Endpoint:
             body=b"".join(chunks),
         )
         reply = self.engine.handle(call)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.connection:
+            await lose_connection(reply.connection, receive)
+            return
         await send(
             {"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)}
         )
         await send({"type": "http.response.body", "body": reply.body})
+
+
+STALL_LIMIT = 60.0  # seconds a "timeout" fault holds a connection whose client never gives up
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def lose_connection(kind: str, receive: Receive) -> None:
+    """A connection fault: `drop` closes it without a response; `timeout` answers nothing until
+    the client gives up (at most STALL_LIMIT seconds, then drops)."""
+    if kind == "timeout":
+        try:
+            await asyncio.wait_for(_disconnected(receive), STALL_LIMIT)
+            return
+        except asyncio.TimeoutError:
+            pass
+    # uvicorn's receive is a method of the connection's request cycle, which holds the transport.
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("novu-mock: connection dropped by an injected fault")
+    transport.abort()
+    await _disconnected(receive)
 
 
 def create_app(engine: Engine) -> Starlette:

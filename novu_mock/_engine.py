@@ -11,11 +11,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._clock import Clock, iso_utc
-from ._errors import NovuError
+from ._errors import NovuError, error_reply
+from ._faults import Faults
 from ._fixtures import Fixture, FixtureError, load, problems_of
 from ._http import Call, Reply
+from ._idempotency import Idempotency
+from ._rate_limits import RateLimiter
 from ._request import Request
-from ._routes import ROUTES, Router, normalise
+from ._routes import ROUTES, Route, Router, normalise
 from ._stores import Environment, RequestRecord, TriggerRecord
 
 FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
@@ -65,6 +68,9 @@ class Engine:
         self.journal: list[TriggerRecord] = []
         self.request_journal: list[RequestRecord] = []
         self.lock = threading.RLock()
+        self.faults = Faults()
+        self.rate_limiter = RateLimiter()
+        self.idempotency = Idempotency()
 
     # -- environments -----------------------------------------------------------------------
 
@@ -93,11 +99,12 @@ class Engine:
         """Answer one HTTP call exactly as Novu would; never raises."""
         started = time.perf_counter()
         method = call.method.upper()
-        url = call.path + ("?" + call.query if call.query else "")
+        url = call.url
         with self.lock:
             now = self.clock.now()
             stamp = iso_utc(now)
-            found = self.router.match(method, normalise(call.path))
+            path = normalise(call.path)
+            found = self.router.match(method, path)
             req = Request(self, call, found[1] if found else {}, now, stamp)
             admin = found is not None and found[0].admin
             try:
@@ -112,23 +119,50 @@ class Engine:
                 else:
                     req.key = authenticate(call.headers)
                     req.env = self.environment(req.key, now)
-                reply = found[0].handler(req)
             except NovuError as exc:
-                reply = Reply.json(exc.status, exc.body(url, stamp), exc.headers)
-            except Exception:
-                error_id = str(uuid.uuid4())
-                _log.exception("novu-mock: unexpected error %s on %s %s", error_id, method, url)
-                body = {
-                    "statusCode": 500,
-                    "timestamp": stamp,
-                    "path": url,
-                    "message": _INTERNAL,
-                    "errorId": error_id,
-                }
-                reply = Reply.json(500, body)
+                reply = error_reply(exc, url, stamp)
+            else:
+                assert found is not None
+                route = found[0]
+                reply = self._answer(req, route) if admin else self._policed(route, req, path)
             if not admin:
                 self._record_request(req, reply, started)
         return reply
+
+    def _policed(self, route: Route, req: Request, path: str) -> Reply:
+        """A Novu call through Novu's policies, outermost first: injected faults (in front of
+        Novu), the rate limiter, idempotency (contract 6 "Ordering"), then the handler."""
+        fault = self.faults.decide(req, path, self.documents)
+        if fault.reply is not None:
+            return fault.apply(fault.reply)
+        env = req.environment()
+        verdict = self.rate_limiter.evaluate(env, route.category, route.cost, req.now)
+        if verdict.refusal is not None:
+            reply = error_reply(verdict.refusal, req.call.url, req.stamp)
+        else:
+            reply = self.idempotency.run(req, lambda: self._answer(req, route), fault.delay)
+        reply.headers.extend(verdict.headers)
+        return fault.apply(reply)
+
+    def _answer(self, req: Request, route: Route) -> Reply:
+        """The handler's reply, with its errors in Novu's shape."""
+        url = req.call.url
+        try:
+            return route.handler(req)
+        except NovuError as exc:
+            return error_reply(exc, url, req.stamp)
+        except Exception:
+            error_id = str(uuid.uuid4())
+            method = req.call.method
+            _log.exception("novu-mock: unexpected error %s on %s %s", error_id, method, url)
+            body = {
+                "statusCode": 500,
+                "timestamp": req.stamp,
+                "path": url,
+                "message": _INTERNAL,
+                "errorId": error_id,
+            }
+            return Reply.json(500, body)
 
     def _record_request(self, req: Request, reply: Reply, started: float) -> None:
         call = req.call
@@ -168,6 +202,9 @@ class Engine:
                 env.own_fixtures = []
                 env.processed = {}
                 env.seed(self.documents, now)
+                self.idempotency.forget(env.id)
+                self.rate_limiter.forget(env)
+            self.faults.reset(key)
             if key is None:
                 self.journal.clear()
                 self.request_journal.clear()
@@ -197,6 +234,7 @@ class Engine:
                 self.documents.append(doc)
                 for each in self.environments.values():
                     each.merge(doc, now)
+            self.faults.merge(doc, key, self.documents)
             return {
                 kind: len(doc.get(kind) or [])
                 for kind in ("workflows", "subscribers", "tenants", "topics")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._http import Reply
+
 REASONS: dict[int, str] = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -55,6 +57,11 @@ class NovuError(Exception):
         if self.extra:
             body.update(self.extra)
         return body
+
+
+def error_reply(exc: NovuError, path: str, timestamp: str) -> Reply:
+    """The reply of a NovuError: its body and its headers."""
+    return Reply.json(exc.status, exc.body(path, timestamp), exc.headers)
 
 
 def validation_error(errors: dict[str, dict[str, Any]]) -> NovuError:

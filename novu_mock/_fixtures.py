@@ -33,6 +33,7 @@ DOCUMENT_KEYS = (
     "outcomes",
     "settings",
     "rateLimits",
+    "faults",
 )
 RATE_LIMIT_CATEGORIES = ("trigger", "configuration", "global")
 
@@ -205,6 +206,70 @@ _outcome = _object(
         "error": (_list_of(_string), False),
     }
 )
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _latency(v: Any) -> bool:
+    if isinstance(v, list):
+        return len(v) == 2 and all(_number(x) and x >= 0 for x in v) and v[0] <= v[1]
+    return _number(v) and v >= 0
+
+
+FAULT_CONNECTIONS = ("drop", "timeout")
+_seconds = _expect("a number of seconds (0 or more)", lambda v: _number(v) and v >= 0)
+_latency_check = _expect("seconds (a number, 0 or more) or a range [min, max]", _latency)
+_probability = _expect("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1)
+_fault_fields = _object(
+    {
+        "when": (
+            _object(
+                {
+                    "method": (_nonempty, False),
+                    "path": (_nonempty, False),
+                    "workflowId": (_string, False),
+                    "apiKey": (_string, False),
+                }
+            ),
+            False,
+        ),
+        "status": (
+            _expect(
+                "an HTTP error status (an integer from 400 to 599)",
+                lambda v: _integer(v) and 400 <= v <= 599,
+            ),
+            False,
+        ),
+        "message": (_string, False),
+        "retryAfter": (_seconds, False),
+        "times": (_expect("a positive integer", lambda v: _integer(v) and v > 0), False),
+        "probability": (_probability, False),
+        "seed": (_expect("an integer", _integer), False),
+        "latency": (_latency_check, False),
+        "connection": (_one_of(FAULT_CONNECTIONS), False),
+        "handled": (_boolean, False),
+    }
+)
+
+
+def fault_problems(value: Any, path: str, problems: list[str]) -> None:
+    """Check one fault (README "Fault injection"): known fields and at least one effect."""
+    before = len(problems)
+    _fault_fields(value, path, problems)
+    if len(problems) > before:
+        return
+    if not any(k in value for k in ("status", "latency", "connection")):
+        problems.append(f"{path}: expected at least one of status, latency, connection; got none")
+    elif "status" in value and "connection" in value:
+        problems.append(f"{path}: expected status or connection, not both")
+
+
 _document = _object(
     {
         "apiKeys": (_list_of(_nonempty), False),
@@ -215,6 +280,7 @@ _document = _object(
         "outcomes": (_list_of(_outcome), False),
         "settings": (_object({"recipientValidation": (_boolean, False)}), False),
         "rateLimits": (_object({c: (_rate, False) for c in RATE_LIMIT_CATEGORIES}), False),
+        "faults": (_list_of(fault_problems), False),
     }
 )
 

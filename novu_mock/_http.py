@@ -10,11 +10,17 @@ from typing import Any
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ascii_encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def dump_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, as Express `res.json` writes it."""
-    return _encoder.encode(value).encode("utf-8")
+    text = _encoder.encode(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (sent as "\ud800"): escape it, as JSON.stringify does.
+        return _ascii_encoder.encode(value).encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +37,27 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
 
+    @property
+    def url(self) -> str:
+        """Path and query string, as Novu echoes it in error bodies."""
+        return self.path + ("?" + self.query if self.query else "")
+
 
 @dataclass(slots=True)
 class Reply:
     """One HTTP answer: status, headers (in order) and body bytes.
 
     `payload` keeps the Python value behind a JSON body so that journals need not parse it again.
+    `delay` (seconds) and `connection` (`"drop"` or `"timeout"`, answered instead of the reply)
+    are injected faults that the adapters carry out (the engine never sleeps).
     """
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     payload: Any = None
+    delay: float = 0.0
+    connection: str | None = None
 
     @classmethod
     def json(cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None) -> Reply:

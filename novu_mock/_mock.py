@@ -216,3 +216,39 @@ class NovuMock:
     def add_topic(self, key: str, subscribers: Sequence[str] = (), **fields: Any) -> None:
         """Add a topic with member subscriberIds: `name`."""
         self.add_fixtures({"topics": [{"key": key, "subscribers": list(subscribers), **fields}]})
+
+    # -- failures on demand (README "Testing failure handling") -----------------------------
+
+    def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
+        """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
+        the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
+        from ._faults import arm
+
+        return arm(self.engine, [fault], api_key)[0]
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        workflow_id: str | None = None,
+        api_key: str | None = None,
+        message: str | None = None,
+        retry_after: float | None = None,
+    ) -> dict[str, Any]:
+        """Answer the next `times` matching Novu calls with `status` in Novu's error shape."""
+        when = {"method": method, "path": path, "workflowId": workflow_id, "apiKey": api_key}
+        fault = {"status": status, "times": times, "message": message, "retryAfter": retry_after}
+        fault = {k: v for k, v in fault.items() if v is not None}
+        return self.add_fault({**fault, "when": {k: v for k, v in when.items() if v is not None}})
+
+    def clear_faults(self) -> None:
+        """Disarm every fault (a reset arms the fixtures' faults again)."""
+        self.engine.faults.clear(None)
+
+    def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
+        """Requests per second by category (`trigger`, `configuration`, `global`), as the
+        fixtures' `rateLimits`; for every environment, or the one of `api_key`."""
+        self.engine.add_fixtures({"rateLimits": dict(limits)}, api_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -20,10 +21,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float | None:
+    # JSON.parse reads 1e400 as Infinity, which Novu stores and answers as null.
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 def parse_json(raw: bytes) -> Any:
     """JSON as body-parser reads it; ValueError with a position for anything else."""
     text = raw.decode("utf-8")
-    return json.loads(text, parse_constant=_reject_constant)
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
 
 
 class Request:

@@ -9,6 +9,8 @@ engine call.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +19,7 @@ from respx.mocks import HTTPCoreMocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from ._engine import Engine
-from ._http import Call
+from ._http import Call, Reply
 
 NOVU_BASE_URLS = ("https://api.novu.co", "https://eu.api.novu.co")
 
@@ -46,6 +48,16 @@ def to_call(request: httpx.Request, prefix: str = "") -> Call:
     for name, value in request.headers.multi_items():
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return Call(request.method, path, query, headers, request.content)
+
+
+def _outcome(reply: Reply, request: httpx.Request) -> httpx.Response:
+    """The response, or the transport error httpx raises for a lost connection."""
+    if reply.connection == "drop":
+        message = "Server disconnected without sending a response."
+        raise httpx.RemoteProtocolError(message, request=request)
+    if reply.connection == "timeout":
+        raise httpx.ReadTimeout("timed out (novu-mock fault)", request=request)
+    return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
 
 
 class NovuRouter:
@@ -77,7 +89,7 @@ class NovuRouter:
                 return prefix
         return None
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    def _reply(self, request: httpx.Request) -> Reply:
         prefix = self._prefix_of(request.url)
         if prefix is None:
             others = len(HTTPCoreMocker.routers) > 1
@@ -87,11 +99,19 @@ class NovuRouter:
                     "(intercepted: " + ", ".join(self.base_urls()) + ")"
                 )
             raise PassThrough("not a Novu URL", request=request, origin=None)  # type: ignore[arg-type]
-        reply = self.engine.handle(to_call(request, prefix))
-        return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+        return self.engine.handle(to_call(request, prefix))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        reply = self._reply(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        return _outcome(reply, request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        return self.handler(request)
+        reply = self._reply(request)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)  # the client's event loop keeps running
+        return _outcome(reply, request)
 
     def base_urls(self) -> list[str]:
         out = []

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import _admin, _dashboard, _events, _subscribers, _tenants, _topics, _workflows
+from . import _admin, _dashboard, _events, _faults, _subscribers, _tenants, _topics, _workflows
 from ._http import Reply
 from ._request import Request
 
@@ -125,6 +125,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
+    Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
+    Route("GET", "/_mock/faults", _faults.get_faults, admin=True),
+    Route("DELETE", "/_mock/faults", _faults.delete_faults, admin=True),
     # The dashboard (issue 8): the page at /_mock/ (normalised to /_mock) and its queries.
     Route("GET", "/_mock", _dashboard.page, admin=True),
     Route("GET", "/_mock/dashboard/assets/{name}", _dashboard.asset, admin=True),
