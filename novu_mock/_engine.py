@@ -124,7 +124,10 @@ class Engine:
             else:
                 assert found is not None
                 route = found[0]
-                reply = self._answer(req, route) if admin else self._policed(route, req, path)
+                try:
+                    reply = self._answer(req, route) if admin else self._policed(route, req, path)
+                except Exception:  # a bug in a policy: still Novu's 500, never a traceback
+                    reply = self._internal_error(req)
             if not admin:
                 self._record_request(req, reply, started)
         return reply
@@ -146,23 +149,26 @@ class Engine:
 
     def _answer(self, req: Request, route: Route) -> Reply:
         """The handler's reply, with its errors in Novu's shape."""
-        url = req.call.url
         try:
             return route.handler(req)
         except NovuError as exc:
-            return error_reply(exc, url, req.stamp)
+            return error_reply(exc, req.call.url, req.stamp)
         except Exception:
-            error_id = str(uuid.uuid4())
-            method = req.call.method
-            _log.exception("novu-mock: unexpected error %s on %s %s", error_id, method, url)
-            body = {
-                "statusCode": 500,
-                "timestamp": req.stamp,
-                "path": url,
-                "message": _INTERNAL,
-                "errorId": error_id,
-            }
-            return Reply.json(500, body)
+            return self._internal_error(req)
+
+    def _internal_error(self, req: Request) -> Reply:
+        """Novu's 500 for a bug of ours, logged with its errorId."""
+        error_id = str(uuid.uuid4())
+        url = req.call.url
+        _log.exception("novu-mock: unexpected error %s on %s %s", error_id, req.call.method, url)
+        body = {
+            "statusCode": 500,
+            "timestamp": req.stamp,
+            "path": url,
+            "message": _INTERNAL,
+            "errorId": error_id,
+        }
+        return Reply.json(500, body)
 
     def _record_request(self, req: Request, reply: Reply, started: float) -> None:
         call = req.call
