@@ -90,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if family == socket.AF_INET6 else host
     base = f"http://{shown}:{port}"
     print(f"novu-mock {__version__} serving the Novu API at {base}", flush=True)
-    print(f"  admin:    {base}/_mock/  (dashboard; /_mock/triggers, /_mock/requests, /_mock/state …)")
+    print(f"  admin:    {base}/_mock/  (the dashboard; also /_mock/triggers, /_mock/state …)")
     print(f"  fixtures: {', '.join(paths)}")
     if engine.api_keys:
         print(f"  api keys: {len(engine.api_keys)} configured; others get 401")
