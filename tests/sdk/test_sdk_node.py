@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KNOWN_KEY, Admin, CliServer
-from sdk_cases import (
+
+from .cli import KNOWN_KEY, Admin, CliServer
+from .sdk_cases import (
     NODE_INPUT,
     PAYLOAD,
     RECIPIENT_SHAPES,

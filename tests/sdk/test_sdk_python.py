@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 import pytest
 import requests
-from conftest import KNOWN_KEY, Admin, CliServer
 from novu.api import EventApi
 from novu.dto.event import InputEventDto
 from novu_py import Novu, models
 from novu_py.utils import BackoffStrategy, RetryConfig
-from sdk_cases import (
+
+from .cli import KNOWN_KEY, Admin, CliServer
+from .sdk_cases import (
     PAYLOAD,
     RECIPIENT_SHAPES,
     RECIPIENTS_REACHED,
