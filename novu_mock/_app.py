@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ._engine import Engine
@@ -53,12 +52,17 @@ class _Endpoint:
             body=b"".join(chunks),
         )
         reply = self.engine.handle(call)
-        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)})
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)}
+        )
         await send({"type": "http.response.body", "body": reply.body})
 
 
 def create_app(engine: Engine) -> Starlette:
     """An ASGI app that answers every path through `engine`."""
-    app = Starlette(routes=[Route("/{path:path}", _Endpoint(engine))])
+    # The router's fallback, not a `/{path:path}` route: that pattern stops at a newline
+    # (`%0A` in a transactionId), and Starlette would answer a plain-text 404 itself.
+    app = Starlette()
+    app.router.default = _Endpoint(engine)
     app.state.engine = engine
     return app
