@@ -6,7 +6,6 @@ import asyncio
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ._engine import Engine
@@ -92,6 +91,9 @@ async def lose_connection(kind: str, receive: Receive) -> None:
 
 def create_app(engine: Engine) -> Starlette:
     """An ASGI app that answers every path through `engine`."""
-    app = Starlette(routes=[Route("/{path:path}", _Endpoint(engine))])
+    # The router's fallback, not a `/{path:path}` route: that pattern stops at a newline
+    # (`%0A` in a transactionId), and Starlette would answer a plain-text 404 itself.
+    app = Starlette()
+    app.router.default = _Endpoint(engine)
     app.state.engine = engine
     return app

@@ -1,0 +1,86 @@
+"""A live `novu-mock serve` (the real CLI, in a subprocess) and its /_mock endpoints."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from typing import IO, Any
+
+import httpx
+
+from novu_mock import bundled
+
+FIXTURE_ARGS = [
+    "--fixtures",
+    str(bundled("default.yaml")),
+    "--fixtures",
+    str(bundled("statuses.yaml")),
+]
+#: The only key the keyed server accepts; any other key gets Novu's 401.
+KNOWN_KEY = "contract-known-key"
+_BANNER = re.compile(r"serving the Novu API at (http://\S+)$")
+
+
+class CliServer:
+    """`novu-mock serve --port 0 ...` as a subprocess; `url` is the base URL it printed."""
+
+    def __init__(self, *args: str) -> None:
+        self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "novu_mock", "serve", "--port", "0", *FIXTURE_ARGS, *args],
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().strip()
+        found = _BANNER.search(first)
+        if found is None:
+            self.stop()
+            raise RuntimeError(f"novu-mock serve did not start: {first!r} {self.stderr()}")
+        self.url: str = found.group(1)
+
+    def stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read()
+
+    def stop(self) -> int:
+        """SIGTERM, then the exit code (0 on a clean stop)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            code = self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.close()
+        return code
+
+
+class Admin:
+    """The /_mock endpoints of a live server, for one key's environment."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url = url
+        self.key = key
+        self.headers = {"Authorization": f"ApiKey {key}"}
+
+    def seed(self, document: dict[str, Any]) -> None:
+        response = httpx.post(f"{self.url}/_mock/fixtures", json=document, headers=self.headers)
+        assert response.status_code == 201, response.text
+
+    def triggers(self, **filters: str) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.url}/_mock/triggers", params=filters, headers=self.headers)
+        assert response.status_code == 200, response.text
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+    def requests(self) -> list[dict[str, Any]]:
+        response = httpx.get(f"{self.url}/_mock/requests", headers=self.headers)
+        assert response.status_code == 200, response.text
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data

@@ -1,0 +1,107 @@
+// Runs the same operations through one Node SDK against a live novu-mock and prints, as JSON,
+// what the SDK returned or threw for each. Driven by tests/sdk/test_sdk_node.py.
+//
+//   node matrix.mjs < input.json    (input: {sdk, url, keyedUrl, badKey, keys: {case: key}, cases})
+import { Novu } from "@novu/api";
+import * as apiErrors from "@novu/api/models/errors/index.js";
+import { Novu as LegacyNovu } from "@novu/node";
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const input = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+const { cases } = input;
+
+function apiClient(url, key) {
+  return new Novu({ secretKey: key, serverURL: url, retryConfig: { strategy: "none" }, timeoutMs: 5000 });
+}
+
+// @novu/node appends /v1 itself; no retryConfig means no retries.
+function legacyClient(url, key) {
+  return new LegacyNovu(key, { backendUrl: url });
+}
+
+function toApiEvent(event) {
+  const { name, ...rest } = event;
+  return { workflowId: name, ...rest };
+}
+
+function describeError(error) {
+  if (input.sdk === "@novu/node") {
+    return {
+      name: error.name,
+      statusCode: error.response?.status ?? null,
+      body: error.response?.data ?? null,
+    };
+  }
+  const typed = Object.entries(apiErrors).find(
+    ([, cls]) => typeof cls === "function" && error.constructor === cls,
+  );
+  return {
+    name: error.name,
+    typed: typed ? typed[0] : null,
+    statusCode: error.statusCode ?? null,
+    message: error.message,
+    body: typeof error.body === "string" && error.body ? JSON.parse(error.body) : null,
+    errors: error.data$?.errors ?? null,
+  };
+}
+
+// Each SDK's four operations, returning the parsed result as the caller sees it.
+function operations(url, key) {
+  if (input.sdk === "@novu/api") {
+    const novu = apiClient(url, key);
+    return {
+      trigger: async (event) => (await novu.trigger(toApiEvent(event))).result,
+      bulk: async (events) => (await novu.triggerBulk({ events: events.map(toApiEvent) })).result,
+      broadcast: async (name, payload) => (await novu.triggerBroadcast({ name, payload })).result,
+      cancel: async (transactionId) => (await novu.cancel(transactionId)).result,
+    };
+  }
+  const legacy = legacyClient(url, key);
+  return {
+    trigger: async ({ name, ...rest }) => (await legacy.trigger(name, rest)).data.data,
+    bulk: async (events) => (await legacy.bulkTrigger(events)).data.data,
+    broadcast: async (name, payload) => (await legacy.broadcast(name, { payload })).data.data,
+    cancel: async (transactionId) => (await legacy.events.cancel(transactionId)).data.data,
+  };
+}
+
+const cased = {
+  trigger: (ops) => ops.trigger(cases.trigger),
+  bulkRecipients: (ops) => ops.bulk(cases.recipientEvents),
+  bulkStatuses: (ops) => ops.bulk(cases.statusEvents),
+  broadcast: (ops) => ops.broadcast("status-processed", cases.payload),
+  cancel: async (ops) => {
+    await ops.trigger({ name: "status-processed", to: "status-user", transactionId: "to-cancel" });
+    return [await ops.cancel("to-cancel"), await ops.cancel("to-cancel")];
+  },
+  tooManyEvents: (ops) => ops.bulk(cases.tooManyEvents),
+  subscriberIdMissingTrigger: (ops) => ops.trigger(cases.subscriberIdMissing),
+  subscriberIdMissingBulk: (ops) => ops.bulk([cases.subscriberIdMissing]),
+};
+
+const results = {};
+for (const [name, run] of Object.entries(cased)) {
+  try {
+    results[name] = { ok: true, value: await run(operations(input.url, input.keys[name])) };
+  } catch (error) {
+    results[name] = { ok: false, error: describeError(error) };
+  }
+}
+// An unknown key on a server that accepts only configured keys.
+try {
+  results.badKey = { ok: true, value: await operations(input.keyedUrl, input.badKey).trigger(cases.trigger) };
+} catch (error) {
+  results.badKey = { ok: false, error: describeError(error) };
+}
+// A trailing slash on the base URL (@novu/node then sends //v1/...).
+try {
+  const ops = operations(input.url + "/", input.keys.trailingSlash);
+  results.trailingSlash = {
+    ok: true,
+    value: [await ops.trigger(cases.trigger), await ops.bulk([cases.trigger]), await ops.cancel("none")],
+  };
+} catch (error) {
+  results.trailingSlash = { ok: false, error: describeError(error) };
+}
+process.stdout.write(JSON.stringify(results) + "\n");

@@ -1,0 +1,199 @@
+"""The Node SDKs against a live `novu-mock serve`: @novu/api 3.19.1 and the legacy @novu/node
+2.6.6 (pinned in tests/sdk/node/package-lock.json). node/matrix.mjs runs every operation once
+per SDK and reports what the SDK returned or threw; these tests judge the report."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cli import KNOWN_KEY, Admin, CliServer
+from .sdk_cases import (
+    NODE_INPUT,
+    PAYLOAD,
+    RECIPIENT_SHAPES,
+    RECIPIENTS_REACHED,
+    STATUS_EVENTS,
+)
+
+NODE_DIR = Path(__file__).parent / "node"
+SDKS = ("@novu/api", "@novu/node")
+CASES = (
+    "trigger",
+    "bulkRecipients",
+    "bulkStatuses",
+    "broadcast",
+    "cancel",
+    "tooManyEvents",
+    "subscriberIdMissingTrigger",
+    "subscriberIdMissingBulk",
+    "trailingSlash",
+)
+TRIGGER = {"name": "status-processed", "to": "status-user", "payload": PAYLOAD}
+MISSING = {"name": "status-subscriber-id-missing", "to": "status-user", "transactionId": "sim-1"}
+
+
+@pytest.fixture(scope="session")
+def node_sdks() -> Path:
+    """tests/sdk/node with its locked packages installed (`npm ci` on a fresh clone)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the Node SDK matrix (Node 20+)")
+    # xdist workers share the directory: one installs while the others wait on the lock.
+    with (NODE_DIR / "package-lock.json").open() as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_DIR / "node_modules" / "@novu" / "node").is_dir():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=NODE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return NODE_DIR
+
+
+class Report:
+    """What one SDK returned (`value`) or threw (`error`) per case, and each case's key."""
+
+    def __init__(self, sdk: str, results: dict[str, Any], keys: dict[str, str], url: str) -> None:
+        self.sdk = sdk
+        self.results = results
+        self.keys = keys
+        self.url = url
+
+    def value(self, case: str) -> Any:
+        outcome = self.results[case]
+        assert outcome["ok"], f"{self.sdk} {case} threw: {outcome['error']}"
+        return outcome["value"]
+
+    def error(self, case: str) -> dict[str, Any]:
+        outcome = self.results[case]
+        assert not outcome["ok"], f"{self.sdk} {case} did not throw: {outcome['value']}"
+        error: dict[str, Any] = outcome["error"]
+        return error
+
+    def admin(self, case: str) -> Admin:
+        return Admin(self.url, self.keys[case])
+
+
+@pytest.fixture(scope="module", params=SDKS)
+def report(
+    request: pytest.FixtureRequest,
+    node_sdks: Path,
+    cli_server: CliServer,
+    keyed_cli_server: CliServer,
+) -> Report:
+    sdk: str = request.param
+    keys = {case: f"node-{case}-{uuid.uuid4().hex[:8]}" for case in CASES}
+    cases = {**NODE_INPUT, "trigger": TRIGGER, "subscriberIdMissing": MISSING}
+    data = {
+        "sdk": sdk,
+        "url": cli_server.url,
+        "keyedUrl": keyed_cli_server.url,
+        "badKey": "not-" + KNOWN_KEY,
+        "keys": keys,
+        "cases": cases,
+    }
+    done = subprocess.run(
+        ["node", "matrix.mjs"],
+        cwd=node_sdks,
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return Report(sdk, json.loads(done.stdout), keys, cli_server.url)
+
+
+def test_trigger_is_processed_and_recorded(report: Report) -> None:
+    result = report.value("trigger")
+    assert (result["acknowledged"], result["status"]) == (True, "processed")
+    (record,) = report.admin("trigger").triggers()
+    assert record["transactionId"] == result["transactionId"]
+    assert record["payload"] == PAYLOAD
+
+
+def test_bulk_takes_every_recipient_shape(report: Report) -> None:
+    results = report.value("bulkRecipients")
+    assert [r["status"] for r in results] == ["processed"] * len(RECIPIENT_SHAPES)
+    records = report.admin("bulkRecipients").triggers()
+    assert [r["transactionId"] for r in records] == [r["transactionId"] for r in results]
+    for (shape, _), record in zip(RECIPIENT_SHAPES, records, strict=True):
+        assert set(record["recipients"]) == RECIPIENTS_REACHED[shape], shape
+
+
+def test_bulk_answers_every_documented_status(report: Report) -> None:
+    results = report.value("bulkStatuses")
+    assert [r["status"] for r in results] == [status for status, _ in STATUS_EVENTS]
+    events = NODE_INPUT["statusEvents"]
+    assert [r["transactionId"] for r in results] == [e["transactionId"] for e in events]
+    unknown = results[[e["name"] for e in events].index("no-such-workflow")]
+    assert unknown["error"] == ["workflow_not_found"]
+
+
+def test_broadcast_is_processed(report: Report) -> None:
+    assert report.value("broadcast")["status"] == "processed"
+    (record,) = report.admin("broadcast").triggers()
+    assert record["source"] == "broadcast"
+
+
+def test_cancel_answers_true_then_false(report: Report) -> None:
+    assert report.value("cancel") == [True, False]
+    (record,) = report.admin("cancel").triggers()
+    assert record["canceled"] is True
+
+
+def test_bulk_over_100_events_is_a_validation_error(report: Report) -> None:
+    error = report.error("tooManyEvents")
+    if report.sdk == "@novu/api":
+        assert error["typed"] == "ValidationErrorDto"
+    else:
+        assert error["name"] == "AxiosError"
+    assert error["statusCode"] == 422
+    body = error["body"]
+    assert body["errors"]["events"]["messages"] == ["events must contain no more than 100 elements"]
+    assert {"statusCode", "timestamp", "path", "message", "ctx"} <= body.keys()
+
+
+def test_unknown_key_is_401(report: Report) -> None:
+    error = report.error("badKey")
+    assert error.get("typed", "ErrorDto") == "ErrorDto"
+    assert error["statusCode"] == 401
+    assert error["body"]["message"] == "API Key not found"
+
+
+@pytest.mark.parametrize("case", ["subscriberIdMissingTrigger", "subscriberIdMissingBulk"])
+def test_subscriber_id_missing_breaks_novu_api_only(report: Report, case: str) -> None:
+    """@novu/api's zod enum lacks this status (contract D4); @novu/node does not validate."""
+    if report.sdk == "@novu/api":
+        error = report.error(case)
+        assert (error["typed"], error["statusCode"]) == ("ResponseValidationError", 201)
+    else:
+        value = report.value(case)
+        result = value if case.endswith("Trigger") else value[0]
+        assert (result["status"], result["transactionId"]) == ("subscriber_id_missing", "sim-1")
+
+
+def test_trailing_slash_base_url(report: Report) -> None:
+    trigger, bulk, cancel = report.value("trailingSlash")
+    assert trigger["status"] == "processed"
+    assert [r["status"] for r in bulk] == ["processed"]
+    assert cancel is False
+    paths = [r["path"] for r in report.admin("trailingSlash").requests()]
+    # @novu/node joins `${backendUrl}/v1`; @novu/api resolves paths with `new URL`.
+    prefix = "//v1" if report.sdk == "@novu/node" else "/v1"
+    assert paths == [
+        f"{prefix}/events/trigger",
+        f"{prefix}/events/trigger/bulk",
+        f"{prefix}/events/trigger/none",
+    ]
