@@ -177,7 +177,7 @@ def fixture_rows(sizes: Sizes) -> list[Row]:
 
 def peer_rows(sizes: Sizes) -> list[Row]:
     try:
-        import boto3  # type: ignore[import-untyped]
+        import boto3
         from moto import mock_aws
     except ImportError:
         return [
