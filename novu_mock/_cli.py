@@ -14,6 +14,20 @@ from types import FrameType
 from ._fixtures import FixtureError, bundled, load
 from ._version import __version__
 
+DEFAULT_JOURNAL_LIMIT = 100_000
+
+
+def _journal_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of records (0 keeps all); got {text!r}"
+        )
+    return value
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -36,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         dest="api_keys",
         metavar="KEY",
         help="accept only these keys (repeat for more). Default: any key, one environment each",
+    )
+    serve.add_argument(
+        "--journal-limit",
+        type=_journal_limit,
+        metavar="N",
+        default=os.environ.get("NOVU_MOCK_JOURNAL_LIMIT", str(DEFAULT_JOURNAL_LIMIT)),
+        help="keep the newest N trigger records and N request records; 0 keeps all. "
+        f"Default: {DEFAULT_JOURNAL_LIMIT:,}",
     )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -71,13 +93,15 @@ def _serve(args: argparse.Namespace) -> int:
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
     keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]
     try:
-        engine = Engine(paths, keys or None)
+        engine = Engine(paths, keys or None, journal_limit=args.journal_limit or None)
     except FixtureError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket says so; without it every response waits ~40 ms (Nagle, delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
@@ -96,6 +120,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  api keys: {len(engine.api_keys)} configured; others get 401")
     else:
         print("  api keys: any key is accepted; each key gets its own environment")
+    if engine.journal_limit:
+        limit = f"{engine.journal_limit:,}"
+        print(f"  journal:  the newest {limit} trigger and request records are kept")
     print("  stop with Ctrl-C", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -47,6 +47,8 @@ class Engine:
     """Novu's contract on in-memory stores, one environment per API key.
 
     Thread-safe: every call runs under one lock, so a server thread and a test share state.
+    `journal_limit` caps each journal (trigger and request records) at the newest N records;
+    None keeps everything.
     """
 
     def __init__(
@@ -54,7 +56,10 @@ class Engine:
         fixtures: Iterable[FixtureInput] = (),
         api_keys: Iterable[str] | None = None,
         clock: Clock | None = None,
+        journal_limit: int | None = None,
     ) -> None:
+        if journal_limit is not None and journal_limit < 1:
+            raise ValueError("journal_limit must be a positive number of records, or None")
         loaded = load(fixtures)
         self.fixtures: list[Fixture] = loaded
         self.documents: list[Mapping[str, Any]] = [f.document for f in loaded]
@@ -67,6 +72,7 @@ class Engine:
         self.environments: dict[str, Environment] = {}
         self.journal: list[TriggerRecord] = []
         self.request_journal: list[RequestRecord] = []
+        self.journal_limit = journal_limit
         self.lock = threading.RLock()
         self.faults = Faults()
         self.rate_limiter = RateLimiter()
@@ -130,6 +136,8 @@ class Engine:
                     reply = self._internal_error(req)
             if not admin:
                 self._record_request(req, reply, started)
+            if self.journal_limit is not None:
+                self._trim(self.journal_limit)
         return reply
 
     def _policed(self, route: Route, req: Request, path: str) -> Reply:
@@ -169,6 +177,23 @@ class Engine:
             "errorId": error_id,
         }
         return Reply.json(500, body)
+
+    def _trim(self, limit: int) -> None:
+        """Keep the newest `limit` records of each journal; dropped triggers leave the
+        cancel index (Environment.processed)."""
+        excess = len(self.journal) - limit
+        if excess > 0:
+            for record in self.journal[:excess]:
+                index = record.environment.processed
+                same = index.get(record.transaction_id) if record.transaction_id else None
+                if same is not None:
+                    same[:] = [r for r in same if r is not record]
+                    if not same:
+                        del index[record.transaction_id]  # type: ignore[arg-type]
+            del self.journal[:excess]
+        excess = len(self.request_journal) - limit
+        if excess > 0:
+            del self.request_journal[:excess]
 
     def _record_request(self, req: Request, reply: Reply, started: float) -> None:
         call = req.call

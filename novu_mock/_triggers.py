@@ -21,13 +21,17 @@ _LIMIT_TAIL = (
 class Context:
     """What every event of one request shares: its environment and its moment."""
 
-    __slots__ = ("env", "now", "request_id", "stamp")
+    __slots__ = ("env", "feed_link", "now", "request_id", "stamp")
 
     def __init__(self, env: Environment, now: float, stamp: str) -> None:
         self.env = env
         self.now = now
         self.stamp = stamp
         self.request_id = os.urandom(12).hex()
+        # One link per request: every event of a bulk shares it (and its memory).
+        self.feed_link = (
+            f"{DASHBOARD_URL}/env/{env.id}/activity/requests?selectedLogId={self.request_id}"
+        )
 
 
 def new_transaction_id() -> str:
@@ -192,9 +196,7 @@ def _dispatch(
             notes.extend(topic_notes)
         update_tenant(env, event.get("tenant"), ctx.stamp)
     answer = _status("processed", transaction_id)
-    answer["activityFeedLink"] = (
-        f"{DASHBOARD_URL}/env/{env.id}/activity/requests?selectedLogId={ctx.request_id}"
-    )
+    answer["activityFeedLink"] = ctx.feed_link
     record = _record(
         ctx,
         event,

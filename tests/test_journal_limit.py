@@ -1,0 +1,122 @@
+"""The journal cap: `Engine(journal_limit=N)` and `novu-mock serve --journal-limit N`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from novu_mock import bundled
+from novu_mock._cli import _parser
+from novu_mock._engine import Engine
+from novu_mock._http import Call
+
+HEADERS = {"authorization": "ApiKey limit-key", "content-type": "application/json"}
+
+
+def trigger(engine: Engine, transaction_id: str, key: str = "limit-key") -> dict[str, object]:
+    body = {"name": "welcome", "to": "user-1", "transactionId": transaction_id}
+    headers = {**HEADERS, "authorization": f"ApiKey {key}"}
+    reply = engine.handle(
+        Call("POST", "/v1/events/trigger", "", headers, json.dumps(body).encode())
+    )
+    assert reply.status == 201
+    return reply.payload["data"]  # type: ignore[no-any-return]
+
+
+def cancel(engine: Engine, transaction_id: str) -> bool:
+    reply = engine.handle(Call("DELETE", f"/v1/events/trigger/{transaction_id}", "", HEADERS))
+    assert reply.status == 200
+    return reply.payload["data"]  # type: ignore[no-any-return]
+
+
+def test_keeps_the_newest_records_of_each_journal() -> None:
+    engine = Engine([bundled()], journal_limit=3)
+    for n in range(5):
+        trigger(engine, f"t{n}")
+    assert [r["transactionId"] for r in engine.trigger_records()] == ["t2", "t3", "t4"]
+    requests = engine.request_records()
+    assert [r["body"]["transactionId"] for r in requests] == ["t2", "t3", "t4"]
+
+
+def test_bulk_records_count_one_each() -> None:
+    engine = Engine([bundled()], journal_limit=150)
+    events = [{"name": "welcome", "to": "user-1", "transactionId": f"b{i}"} for i in range(100)]
+    for _ in range(2):
+        reply = engine.handle(
+            Call(
+                "POST",
+                "/v1/events/trigger/bulk",
+                "",
+                HEADERS,
+                json.dumps({"events": events}).encode(),
+            )
+        )
+        assert reply.status == 201
+    assert len(engine.journal) == 150 and len(engine.request_journal) == 2
+    assert engine.journal[0].bulk_index == 50
+
+
+def test_dropped_triggers_leave_the_cancel_index() -> None:
+    engine = Engine([bundled()], journal_limit=2)
+    trigger(engine, "old")
+    trigger(engine, "mid")
+    trigger(engine, "new")
+    env = engine.environments["limit-key"]
+    assert "old" not in env.processed and set(env.processed) == {"mid", "new"}
+    assert cancel(engine, "old") is False
+    assert cancel(engine, "new") is True
+    assert engine.trigger_records()[-1]["canceled"] is True
+    # A cancel is a request record, not a trigger record: it pushes only requests out.
+    assert [r["method"] for r in engine.request_records()] == ["DELETE", "DELETE"]
+    assert set(env.processed) == {"mid", "new"}
+
+
+def test_a_duplicate_transaction_keeps_its_newer_record_indexed() -> None:
+    engine = Engine([bundled()], journal_limit=2)
+    trigger(engine, "dup")
+    trigger(engine, "dup")
+    env = engine.environments["limit-key"]
+    assert len(env.processed["dup"]) == 2
+    trigger(engine, "other")
+    assert env.processed["dup"] == [engine.journal[0]]
+    assert cancel(engine, "dup") is True
+
+
+def test_the_cap_is_shared_by_every_environment() -> None:
+    engine = Engine([bundled()], journal_limit=2)
+    trigger(engine, "a", key="key-a")
+    trigger(engine, "b", key="key-b")
+    trigger(engine, "c", key="key-a")
+    assert [r["transactionId"] for r in engine.trigger_records()] == ["b", "c"]
+    assert "a" not in engine.environments["key-a"].processed
+
+
+def test_unbounded_by_default() -> None:
+    engine = Engine([bundled()])
+    for n in range(20):
+        trigger(engine, f"t{n}")
+    assert engine.journal_limit is None and len(engine.journal) == 20
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_rejects_a_limit_below_one(bad: int) -> None:
+    with pytest.raises(ValueError, match="journal_limit"):
+        Engine(journal_limit=bad)
+
+
+def test_cli_flag_env_var_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOVU_MOCK_JOURNAL_LIMIT", raising=False)
+    assert _parser().parse_args(["serve"]).journal_limit == 100_000
+    assert _parser().parse_args(["serve", "--journal-limit", "0"]).journal_limit == 0
+    monkeypatch.setenv("NOVU_MOCK_JOURNAL_LIMIT", "25")
+    assert _parser().parse_args(["serve"]).journal_limit == 25
+    assert _parser().parse_args(["serve", "--journal-limit", "7"]).journal_limit == 7
+
+
+@pytest.mark.parametrize("bad", ["-3", "lots"])
+def test_cli_rejects_a_bad_limit(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["serve", "--journal-limit", bad])
+    assert exc.value.code == 2
+    assert "--journal-limit" in capsys.readouterr().err
