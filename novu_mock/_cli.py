@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -130,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal to the previous handler.
     signal.signal(signal.SIGTERM, _terminate)
+    threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
     config = uvicorn.Config(
         create_app(engine), log_level="warning", server_header=False, lifespan="off"
     )
@@ -137,6 +141,25 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn.Server(config).run(sockets=[sock])
     print("novu-mock stopped", flush=True)
     return 0
+
+
+def _freeze_survivors(interval: float = 0.5, sweep_every: int = 120) -> None:
+    """Keep the cyclic garbage collector off the journals.
+
+    The journals keep hundreds of thousands of objects alive, and every full collection walked
+    them all: freezing the survivors raised bulk throughput by about 40% (bench/server.py).
+    Journal records form no cycles, so reference counting still frees what the cap drops; a
+    full sweep every `sweep_every` rounds reclaims any other cycle that was frozen while alive
+    (a closed connection, say). Only the server does this: its process is ours.
+    """
+    rounds = 0
+    while True:
+        time.sleep(interval)
+        rounds += 1
+        if rounds % sweep_every == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
