@@ -385,8 +385,37 @@ def _read_cached(path: str) -> Any:
     return _cache[key]
 
 
+_validated: dict[tuple[tuple[str, float, int], ...], list[Fixture]] = {}
+
+
 def load(sources: Iterable[str | os.PathLike[str] | Mapping[str, Any]]) -> list[Fixture]:
     """Load and validate paths and documents together; raise FixtureError listing every problem."""
+    sources = list(sources)
+    key = _files_key(sources)
+    if key is not None and key in _validated:
+        # Every test of a suite loads the same files: validate each combination once.
+        return list(_validated[key])
+    fixtures = _load(sources)
+    if key is not None:
+        _validated[key] = fixtures
+    return list(fixtures)
+
+
+def _files_key(sources: list[Any]) -> tuple[tuple[str, float, int], ...] | None:
+    """Identifies a list made only of existing files, as they are now; else None."""
+    key = []
+    for source in sources:
+        if not isinstance(source, (str, os.PathLike)):
+            return None
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return None
+        key.append((os.fspath(source), stat.st_mtime, stat.st_size))
+    return tuple(key)
+
+
+def _load(sources: list[Any]) -> list[Fixture]:
     raw: list[tuple[str, Any]] = []
     problems: list[str] = []
     for n, source in enumerate(sources):
