@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import subprocess
 import uuid
@@ -45,6 +46,9 @@ def node_sdks() -> Path:
     """tests/sdk/node with its locked packages installed (`npm ci` on a fresh clone)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
+        # CI has Node: there a missing toolchain is a failure, not a skip.
+        if os.environ.get("CI") == "true":
+            pytest.fail("node and npm are needed for the Node SDK matrix (Node 20+)")
         pytest.skip("node and npm are needed for the Node SDK matrix (Node 20+)")
     # xdist workers share the directory: one installs while the others wait on the lock.
     with (NODE_DIR / "package-lock.json").open() as lock:
