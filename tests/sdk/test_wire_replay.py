@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import httpx
 import pytest
 from conftest import Api
 
@@ -41,19 +43,30 @@ def _requests(name: str, kind: str) -> list[dict[str, Any]]:
 
 
 def _headers(request: dict[str, Any], key: str, generated: dict[str, str]) -> dict[str, str]:
-    """The captured headers with this test's key and a fresh value per generated
-    idempotency key (the same `<generated#N>` of one experiment stays the same value)."""
+    """The captured headers with this test's key and the SDK's generated idempotency keys
+    restored: a fresh key for every `<generated>` (the SDK makes one per request) and one key
+    per `<generated#N>` of an experiment, so retries share a key exactly when the SDK's did.
+    Explicit keys (`harness-idem-key-1`) are sent as captured; each test replays with its own
+    API key, so its own environment, and idempotency is scoped per environment (D11)."""
     headers = {}
     for name, value in request["headers"].items():
         if name in _DROPPED:
             continue
         if name == "authorization":
             value = f"ApiKey {key}"
-        elif _GENERATED.fullmatch(value):
-            label = f"{request.get('experiment', '')}{value}"
-            value = generated.setdefault(label, uuid.uuid4().hex)
+        elif match := _GENERATED.fullmatch(value):
+            if match.group(1) is None:
+                value = _sdk_key()
+            else:
+                label = f"{request.get('experiment', '')}{value}"
+                value = generated.setdefault(label, _sdk_key())
         headers[name] = value
     return headers
+
+
+def _sdk_key() -> str:
+    """A key shaped like novu-py's: epoch milliseconds plus random characters."""
+    return f"{int(time.time() * 1000)}{uuid.uuid4().hex[:9]}"
 
 
 def _is_novu_error(body: Any, status: int, path: str) -> bool:
@@ -66,7 +79,15 @@ def _is_novu_error(body: Any, status: int, path: str) -> bool:
     )
 
 
-def _replay(api: Api, name: str, kind: str) -> list[tuple[dict[str, Any], int, Any]]:
+class _Answer(NamedTuple):
+    request: dict[str, Any]
+    key: str | None
+    status: int
+    headers: httpx.Headers
+    body: Any
+
+
+def _replay(api: Api, name: str, kind: str) -> list[_Answer]:
     api.seed(SEED)
     base = str(api.client.base_url).rstrip("/")
     generated: dict[str, str] = {}
@@ -77,14 +98,23 @@ def _replay(api: Api, name: str, kind: str) -> list[tuple[dict[str, Any], int, A
         headers = _headers(request, api.key, generated)
         response = api.client.request(request["method"], url, content=content, headers=headers)
         assert response.headers["content-type"].startswith("application/json"), response.text
-        answers.append((request, response.status_code, response.json()))
+        answers.append(
+            _Answer(
+                request,
+                headers.get("idempotency-key"),
+                response.status_code,
+                response.headers,
+                response.json(),
+            )
+        )
     return answers
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_happy_path_requests_are_answered_as_novu_does(api: Api, name: str) -> None:
     answers = _replay(api, name, "requests")
-    for request, status, body in answers:
+    assert len({a.key for a in answers if a.key}) == len([a for a in answers if a.key]), name
+    for request, _, status, _, body in answers:
         label = f"{name} {request['operation']}"
         expected = 200 if request["method"] == "DELETE" else 201
         assert status == expected, (label, body)
@@ -103,10 +133,18 @@ def test_happy_path_requests_are_answered_as_novu_does(api: Api, name: str) -> N
 def test_scenario_requests_get_well_formed_answers(api: Api, name: str) -> None:
     answers = _replay(api, name, "scenario_requests")
     assert answers, name
-    for request, status, body in answers:
+    first: dict[str, _Answer] = {}
+    for answer in answers:
+        request, key, status, headers, body = answer
         label = f"{name} {request.get('experiment')}"
         assert status < 500, (label, body)
         if status < 300:
             assert list(body) == ["data"], (label, body)
         else:
             assert _is_novu_error(body, status, request["path"]), (label, body)
+        if key is None or request["method"] not in {"POST", "PATCH"}:
+            continue
+        if (earlier := first.setdefault(key, answer)) is not answer:
+            # A retry that reused the SDK's key: Novu replays the first answer (section 6).
+            assert headers.get("idempotency-replay") == "true", label
+            assert (status, body) == (earlier.status, earlier.body), label
