@@ -108,6 +108,8 @@ def _serve(args: argparse.Namespace) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
+        # Listen before printing the URL: a client that reads it may connect at once.
+        sock.listen(2048)
     except OSError as exc:
         print(
             f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr

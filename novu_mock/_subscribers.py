@@ -103,9 +103,39 @@ def body_problems(
     data = body.get("data")
     if data is not None and not isinstance(data, dict):
         add("data", "must be an object")
-    if channels and body.get("channels") is not None and not isinstance(body["channels"], list):
-        add("channels", "must be an array")
+    if channels and body.get("channels") is not None:
+        if not isinstance(body["channels"], list):
+            add("channels", "must be an array")
+        else:
+            for i, channel in enumerate(body["channels"]):
+                _channel_problems(problems, channel, f"{prefix}channels.{i}")
     return problems
+
+
+def _channel_problems(problems: Problems, channel: Any, key: str) -> None:
+    """One item of `channels` (`ChannelSettingsDto`), validated nested as Novu's DTO is."""
+    if not isinstance(channel, dict):
+        problems[key] = field_problem(
+            [f"nested property {key} must be either object or array"], channel, True
+        )
+        return
+    provider = channel.get("providerId")
+    if provider not in PROVIDERS:
+        problems[f"{key}.providerId"] = field_problem(
+            [f"{key}.providerId must be one of the following values: {', '.join(PROVIDERS)}"],
+            provider,
+            "providerId" in channel,
+        )
+    credentials = channel.get("credentials")
+    if credentials is not None and not isinstance(credentials, dict):
+        problems[f"{key}.credentials"] = field_problem(
+            [f"{key}.credentials must be an object"], credentials, True
+        )
+    identifier = channel.get("integrationIdentifier")
+    if identifier is not None and not isinstance(identifier, str):
+        problems[f"{key}.integrationIdentifier"] = field_problem(
+            [f"{key}.integrationIdentifier must be a string"], identifier, True
+        )
 
 
 def _check(body: dict[str, Any], *, require_id: bool, channels: bool = False) -> None:
@@ -236,7 +266,7 @@ def create_v2(req: Request) -> Reply:
     """POST /v2/subscribers: an upsert, unless `failIfExists=true`."""
     env = req.environment()
     body = req.json_object()
-    _check(body, require_id=True)
+    _check(body, require_id=True, channels=True)
     sub_id = body["subscriberId"]
     if sub_id in env.subscribers and req.query().get("failIfExists", "").lower() == "true":
         raise NovuError(409, f'Subscriber with id "{sub_id}" already exists')

@@ -354,3 +354,19 @@ def test_path_parameters_are_url_decoded(api: Api) -> None:
     ok(api.post("/v2/subscribers", {"subscriberId": "ada lovelace@example.com"}), 201)
     body = ok(api.get("/v2/subscribers/ada%20lovelace%40example.com"))
     assert body["data"]["subscriberId"] == "ada lovelace@example.com"
+
+
+def test_channels_are_validated_item_by_item(api: Api) -> None:
+    response = api.post(
+        "/v2/subscribers",
+        {"subscriberId": "ch-1", "channels": [{"providerId": "slack"}, {"providerId": ""}, 7]},
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert list(errors) == ["channels.1.providerId", "channels.2"]
+    assert errors["channels.1.providerId"]["messages"][0].startswith(
+        "channels.1.providerId must be one of the following values: slack, discord"
+    )
+    assert errors["channels.2"]["messages"] == [
+        "nested property channels.2 must be either object or array"
+    ]
