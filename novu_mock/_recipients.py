@@ -42,28 +42,28 @@ def _validated(item: Any) -> Any:
 
 
 def plan(to: Any, validate: bool) -> Plan:
-    """Parse `to` as Novu does: NEW recipient validation (D4) then the worker's multicast split."""
+    """Parse `to` as Novu does: NEW recipient validation (D4) then the worker's multicast split,
+    in one pass (this runs for every event of every bulk)."""
     result = Plan()
-    items = to if isinstance(to, list) else [to]
-    if validate:
-        kept = []
-        for i, item in enumerate(items):
+    single = not isinstance(to, list)
+    for i, item in enumerate((to,) if single else to):
+        if validate:
             valid = _validated(item)
             if valid is None:
-                if not isinstance(to, list):
+                if single:
                     result.invalid = True
                     return result
                 result.notes.append(
                     f"Novu drops recipient to[{i}] ({_short(item)}): not a valid subscriberId, "
                     "subscriber object or topic object"
                 )
-            else:
-                kept.append(valid)
-        items = kept
-    for item in items:
+                continue
+            item = valid
         if not item:
             continue
-        if isinstance(item, dict) and item.get("type") == "Topic":
+        if isinstance(item, str):
+            result.direct[item] = {"subscriberId": item}
+        elif isinstance(item, dict) and item.get("type") == "Topic":
             key = item.get("topicKey")
             exclude = item.get("exclude")
             result.topics.append(
@@ -72,8 +72,6 @@ def plan(to: Any, validate: bool) -> Plan:
                     exclude if isinstance(exclude, list) else [],
                 )
             )
-        elif isinstance(item, str):
-            result.direct[item] = {"subscriberId": item}
         elif (
             isinstance(item, dict)
             and item.get("subscriberId")

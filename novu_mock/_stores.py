@@ -45,6 +45,7 @@ class Workflow:
     __slots__ = (
         "_validator",
         "active",
+        "any_active_step",
         "created_at",
         "id",
         "name",
@@ -64,6 +65,7 @@ class Workflow:
             if steps is None
             else [{"active": True, **step} for step in steps]
         )
+        self.any_active_step = any(step["active"] for step in self.steps)
         self.tenant_overrides: dict[str, bool] = {
             tenant: override["active"]
             for tenant, override in (spec.get("tenantOverrides") or {}).items()

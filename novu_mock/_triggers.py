@@ -142,7 +142,7 @@ def _blocked_status(env: Environment, event: dict[str, Any]) -> str | None:
         return "trigger_not_active"
     if not workflow.steps:
         return "no_workflow_steps_defined"
-    if not any(step["active"] for step in workflow.steps):
+    if not workflow.any_active_step:
         return "no_workflow_active_steps_defined"
     return None
 
