@@ -71,6 +71,16 @@ def raise_problems(problems: Problems) -> None:
         raise validation_error(problems)
 
 
+def page_and_limit(req: Request) -> tuple[int, int]:
+    """`page` (from 0) and `limit` (1 to 100, default 10) of a v1 paginated list; 422 if bad."""
+    query = req.query()
+    problems: Problems = {}
+    page = integer(query, "page", 0, problems, minimum=0)
+    limit = integer(query, "limit", 10, problems, minimum=1, maximum=100)
+    raise_problems(problems)
+    return page, limit
+
+
 def cursor_page(
     items: list[Item],
     req: Request,

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import NovuError, field_problem, validation_error
 from ._http import Reply
-from ._listing import Problems, contains, cursor_page, derived_id, integer, raise_problems
+from ._listing import Problems, contains, cursor_page, derived_id, page_and_limit, raise_problems
 from ._request import Request
 from ._stores import Environment, new_subscriber
 
@@ -379,11 +379,7 @@ def patch_preferences(req: Request) -> Reply:
 def list_v1(req: Request) -> Reply:
     """GET /v1/subscribers: `{page, hasMore, pageSize, data}`, `hasMore` as Novu computes it."""
     env = req.environment()
-    query = req.query()
-    problems: Problems = {}
-    page = integer(query, "page", 0, problems, minimum=0)
-    limit = integer(query, "limit", 10, problems, minimum=1, maximum=100)
-    raise_problems(problems)
+    page, limit = page_and_limit(req)
     entities = list(env.subscribers.values())[page * limit : (page + 1) * limit]
     data = [subscriber_view(env, e) for e in entities]
     return Reply.json(

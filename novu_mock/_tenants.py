@@ -6,7 +6,7 @@ from typing import Any
 
 from ._errors import NovuError, field_problem
 from ._http import Reply
-from ._listing import Problems, integer, raise_problems
+from ._listing import Problems, page_and_limit, raise_problems
 from ._request import Request
 from ._stores import Environment, new_tenant
 
@@ -63,11 +63,7 @@ def _problems(body: dict[str, Any], required: bool) -> Problems:
 def list_tenants(req: Request) -> Reply:
     """GET /v1/tenants: `{page, hasMore, pageSize, data}` (newest last, store order)."""
     env = req.environment()
-    query = req.query()
-    problems: Problems = {}
-    page = integer(query, "page", 0, problems, minimum=0)
-    limit = integer(query, "limit", 10, problems, minimum=1, maximum=100)
-    raise_problems(problems)
+    page, limit = page_and_limit(req)
     tenants = list(env.tenants.values())
     data = [tenant_view(env, t) for t in tenants[page * limit : (page + 1) * limit]]
     has_more = (page + 1) * limit < len(tenants)

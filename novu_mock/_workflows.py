@@ -6,7 +6,16 @@ from typing import Any
 
 from ._errors import NovuError
 from ._http import Reply
-from ._listing import Problems, contains, derived_id, integer, one_of, query_lists, raise_problems
+from ._listing import (
+    Problems,
+    contains,
+    derived_id,
+    integer,
+    one_of,
+    page_and_limit,
+    query_lists,
+    raise_problems,
+)
 from ._request import Request
 from ._stores import Workflow
 
@@ -187,12 +196,8 @@ def v1_view(workflow: Workflow) -> dict[str, Any]:
 def list_v1(req: Request) -> Reply:
     """GET /v1/workflows: `{totalCount, data, pageSize, page}` (unwrapped), `query` filter."""
     env = req.environment()
-    query = req.query()
-    problems: Problems = {}
-    page = integer(query, "page", 0, problems, minimum=0)
-    limit = integer(query, "limit", 10, problems, minimum=1, maximum=100)
-    raise_problems(problems)
-    text = query.get("query", "")
+    page, limit = page_and_limit(req)
+    text = req.query().get("query", "")
     workflows = [
         w
         for w in env.workflows.values()
