@@ -30,14 +30,17 @@ class _Entry:
     done_at: float  # monotonic: the first answer is in flight (delayed by a fault) until then
 
 
-def fingerprint(body: bytes) -> str:
+def fingerprint(req: Request) -> str:
     """A hash of the body as Novu takes it (JSON.stringify of the parsed body, so formatting
-    and white space do not count); the raw bytes when it is not JSON."""
+    and white space do not count); the raw bytes when it is not JSON. The parse is the one the
+    handler reuses."""
     try:
-        text = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False)
+        value = req.raw_json()
+    except NovuError:
+        data = req.call.body
+    else:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         data = text.encode("utf-8", "surrogatepass")
-    except (ValueError, RecursionError):
-        data = body
     return hashlib.blake2s(data).hexdigest()
 
 
@@ -70,7 +73,7 @@ class Idempotency:
             return error_reply(NovuError(400, message), call.url, req.stamp)
         env = req.environment()
         slot = (env.id, key)
-        print_ = fingerprint(call.body)
+        print_ = fingerprint(req)
         entry = self._entries.get(slot)
         if entry is not None and req.now - entry.created >= TTL:
             del self._entries[slot]
