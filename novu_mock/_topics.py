@@ -187,6 +187,11 @@ def delete_v2(req: Request) -> Reply:
     return _data(200, {"acknowledged": True})
 
 
+def _failure(subscriber_id: str, code: str, message: str) -> dict[str, str]:
+    """One item of a subscriptions answer's `errors`."""
+    return {"subscriberId": subscriber_id, "code": code, "message": message}
+
+
 def subscribe_v2(req: Request) -> Reply:
     """POST /v2/topics/{topicKey}/subscriptions: the topic is created when missing; unknown
     subscribers are reported in `errors` (201 all the same)."""
@@ -205,11 +210,11 @@ def subscribe_v2(req: Request) -> Reply:
     for sub_id in ids:
         if sub_id not in env.subscribers:
             errors.append(
-                {
-                    "subscriberId": sub_id,
-                    "code": "SUBSCRIBER_NOT_FOUND",
-                    "message": f"Subscriber with ID '{sub_id}' could not be found.",
-                }
+                _failure(
+                    sub_id,
+                    "SUBSCRIBER_NOT_FOUND",
+                    f"Subscriber with ID '{sub_id}' could not be found.",
+                )
             )
             continue
         if sub_id not in topic.members:
@@ -228,11 +233,11 @@ def unsubscribe_v2(req: Request) -> Reply:
     for sub_id in ids:
         if sub_id not in topic.members:
             errors.append(
-                {
-                    "subscriberId": sub_id,
-                    "code": "SUBSCRIPTION_NOT_FOUND",
-                    "message": f"Subscription for subscriber '{sub_id}' could not be found.",
-                }
+                _failure(
+                    sub_id,
+                    "SUBSCRIPTION_NOT_FOUND",
+                    f"Subscription for subscriber '{sub_id}' could not be found.",
+                )
             )
             continue
         data.append(subscription_view(env, topic, sub_id))
