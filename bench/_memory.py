@@ -11,7 +11,7 @@ import os
 import sys
 import tracemalloc
 
-from novu_mock._engine import Engine
+from novu_mock._core.engine import Engine
 
 from ._workloads import bulk_body, bulk_call, default_fixtures, seed_doc, subscriber_ids
 

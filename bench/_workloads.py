@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from novu_mock import bundled
-from novu_mock._http import Call
+from novu_mock._core.http import Call
 
 API_KEY = "bench-key"
 WORKFLOW = "welcome"  # in the bundled default fixtures: two active steps, no payload schema

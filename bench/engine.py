@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from novu_mock._clock import iso_utc
-from novu_mock._engine import Engine
-from novu_mock._stores import Topic, new_subscriber
+from novu_mock._core.engine import Engine
+from novu_mock._model.clock import iso_utc
+from novu_mock._model.stores import Topic, new_subscriber
 
 from ._config import Sizes
 from ._report import Row, Spread

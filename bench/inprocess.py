@@ -15,7 +15,7 @@ import httpx
 import respx
 
 from novu_mock import NovuMock, bundled
-from novu_mock._engine import Engine
+from novu_mock._core.engine import Engine
 
 from ._config import Sizes
 from ._report import Row, Spread
@@ -99,7 +99,7 @@ def overhead_rows(sizes: Sizes) -> list[Row]:
 
 
 def _fixture_cycle() -> None:
-    # What novu_mock/_plugin.py does around a test, with the bundled default fixtures.
+    # What novu_mock/_testing/plugin.py does around a test, with the bundled default fixtures.
     mock = NovuMock([bundled()])
     with mock.intercept():
         pass

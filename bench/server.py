@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from novu_mock import bundled
-from novu_mock._engine import Engine
+from novu_mock._core.engine import Engine
 
 from ._config import Sizes
 from ._report import Row, Spread

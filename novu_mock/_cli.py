@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from ._fixtures import FixtureError, bundled, load
+from ._model.fixtures import FixtureError, bundled, load
 from ._version import __version__
 
 DEFAULT_JOURNAL_LIMIT = 100_000
@@ -90,8 +90,8 @@ def _check(paths: Sequence[str]) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ._app import create_app
-    from ._engine import Engine
+    from ._core.engine import Engine
+    from ._transports.asgi import create_app
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
     keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]

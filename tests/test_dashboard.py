@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 
 from novu_mock import Call, Engine, Reply, bundled, create_app
-from novu_mock._stores import Environment, TriggerRecord
+from novu_mock._model.stores import Environment, TriggerRecord
 
 try:
     from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright

@@ -11,8 +11,8 @@ import pytest
 from conftest import FIXTURES, Api
 
 from novu_mock import Call, Clock, NovuMock, Reply
-from novu_mock._idempotency import Idempotency
-from novu_mock._request import Request
+from novu_mock._core.request import Request
+from novu_mock._policies.idempotency import Idempotency
 
 TRIGGER = "/v1/events/trigger"
 BODY = {"name": "welcome", "to": "user-1", "payload": {"n": 1}}

@@ -8,8 +8,8 @@ import pytest
 
 from novu_mock import bundled
 from novu_mock._cli import _parser
-from novu_mock._engine import Engine
-from novu_mock._http import Call
+from novu_mock._core.engine import Engine
+from novu_mock._core.http import Call
 
 HEADERS = {"authorization": "ApiKey limit-key", "content-type": "application/json"}
 

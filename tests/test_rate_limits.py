@@ -7,8 +7,8 @@ import pytest
 from conftest import FIXTURES, Api
 
 from novu_mock import Clock, NovuMock
-from novu_mock._rate_limits import RateLimiter
-from novu_mock._stores import Environment
+from novu_mock._model.stores import Environment
+from novu_mock._policies.rate_limits import RateLimiter
 
 TRIGGER = "/v1/events/trigger"
 BULK = "/v1/events/trigger/bulk"

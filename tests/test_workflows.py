@@ -121,7 +121,7 @@ def test_v1_list(api: Api) -> None:
 
 
 def test_routes_carry_novu_rate_limit_categories() -> None:
-    from novu_mock._routes import ROUTES
+    from novu_mock._core.routes import ROUTES
 
     kinds = {(r.method, r.template): (r.category, r.cost) for r in ROUTES}
     assert kinds[("POST", "/v1/subscribers/bulk")] == ("configuration", "bulk")

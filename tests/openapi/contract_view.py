@@ -39,7 +39,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from novu_mock.coverage import implemented, spec_operations
+from openapi.coverage import implemented, spec_operations
 
 SPEC_PATH = Path(__file__).parent / "novu-openapi.json"
 _SCHEMAS = "#/components/schemas/"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from novu_mock._routes import Route
-from novu_mock.coverage import main, render
+from novu_mock._core.routes import Route
+from openapi.coverage import main, render
 
 from .contract_view import SPEC_PATH, load_spec
 
@@ -22,7 +22,7 @@ def test_readme_table_matches_the_route_table() -> None:
     expected = render(load_spec())
     assert found.group(1) == expected, (
         "README endpoint coverage is stale: regenerate it with "
-        "`python -m novu_mock.coverage tests/openapi/novu-openapi.json`"
+        "`python tests/openapi/coverage.py tests/openapi/novu-openapi.json`"
     )
 
 

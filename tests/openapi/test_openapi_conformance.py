@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from novu_mock import MockServer, bundled
-from novu_mock._fixtures import load
-from novu_mock._idempotency import MAX_KEY_LENGTH
-from novu_mock.coverage import implemented, spec_operations
+from novu_mock._model.fixtures import load
+from novu_mock._policies.idempotency import MAX_KEY_LENGTH
+from openapi.coverage import implemented, spec_operations
 
 from .contract_view import contract_view, covered_operations, load_spec
 

@@ -1,0 +1,1 @@
+"""The /_mock admin endpoints and the dashboard."""

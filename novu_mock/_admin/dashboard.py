@@ -1,0 +1,156 @@
+"""Handlers of the dashboard (`GET /_mock/`) and of the admin queries behind it.
+
+The page is static HTML, CSS and JavaScript shipped in the package (`static/`); it polls
+`/_mock/dashboard/version` and reads paged, filtered views from the other routes here. Like every
+admin call, a call with `Authorization: ApiKey <key>` sees that key's environment only.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from .._core.errors import NovuError
+from .._core.http import Reply
+from .._core.request import Request
+from .journal_view import (
+    FILTERS,
+    Selection,
+    answer_of,
+    deliveries,
+    find,
+    newest_first,
+    rebuilt_answer,
+    row,
+)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+}
+ASSETS = ("dashboard.css", "dashboard.js")
+# The page may talk to the mock and nothing else: no CDN, no fonts, no beacons.
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@cache
+def _static(name: str) -> bytes:
+    return resources.files("novu_mock").joinpath("_admin", "static", name).read_bytes()
+
+
+def _file_reply(name: str) -> Reply:
+    headers = [
+        ("content-type", _TYPES[name.rsplit(".", 1)[-1]]),
+        ("cache-control", "no-cache"),
+        ("x-content-type-options", "nosniff"),
+    ]
+    if name.endswith(".html"):
+        headers.append(("content-security-policy", _CSP))
+    return Reply(200, headers, _static(name))
+
+
+def page(req: Request) -> Reply:
+    """GET /_mock/: the dashboard."""
+    return _file_reply("dashboard.html")
+
+
+def asset(req: Request) -> Reply:
+    """GET /_mock/dashboard/assets/{name}: the page's stylesheet and script."""
+    name = req.params["name"]
+    if name not in ASSETS:
+        raise NovuError(404, f"Cannot GET {req.call.path}")
+    return _file_reply(name)
+
+
+def _number(query: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = query.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise NovuError(422, f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) -> Selection:
+    return Selection(
+        env=req.env,
+        masked=query.get("environment") or None,
+        filters={name: query[name] for name in filters if query.get(name)},
+        scoped=req.key is not None,
+    )
+
+
+def version(req: Request) -> Reply:
+    """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
+    engine = req.engine
+    journal = engine.journal
+    return Reply.json(
+        200,
+        {
+            "triggers": len(journal),
+            "last": journal[-1].seq if journal else 0,
+            "requests": len(engine.request_journal),
+            "environments": sorted(env.masked or "" for env in engine.environments.values()),
+        },
+    )
+
+
+def triggers(req: Request) -> Reply:
+    """GET /_mock/dashboard/triggers: one page of journal rows, newest first, with the total.
+
+    Query: the filters of GET /_mock/triggers, `environment` (a masked key), `offset`, `limit`.
+    """
+    query = req.query()
+    limit = _number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _number(query, "offset", 0, 0, 10**9)
+    selection = _selection(req, query, FILTERS)
+    records, total = newest_first(req.engine.journal, selection, offset, limit)
+    body = {
+        "data": [row(r) for r in records],
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+    }
+    return Reply.json(200, body)
+
+
+def trigger(req: Request) -> Reply:
+    """GET /_mock/dashboard/triggers/{seq}: one TriggerRecord, its answer and HTTP status."""
+    raw = req.params["seq"]
+    record = find(req.engine.journal, int(raw)) if raw.isdigit() else None
+    if record is None or (req.key is not None and record.environment is not req.env):
+        raise NovuError(404, f"No trigger record {raw} in the journal")
+    found = answer_of(record, req.engine.request_journal)
+    body = {
+        "seq": record.seq,
+        **record.to_dict(),
+        "answer": found[1] if found else rebuilt_answer(record),
+        "httpStatus": found[0] if found else None,
+    }
+    return Reply.json(200, {"data": body})
+
+
+def subscribers(req: Request) -> Reply:
+    """GET /_mock/dashboard/subscribers: per subscriber, what it would have received, by channel
+    and workflow. Query: `environment`, `subscriberId`, `workflowId`, `offset`, `limit`."""
+    query = req.query()
+    limit = _number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _number(query, "offset", 0, 0, 10**9)
+    entries = deliveries(req.engine.journal, _selection(req, query, ("workflowId",)))
+    wanted = query.get("subscriberId")
+    if wanted:
+        entries = [e for e in entries if e["subscriberId"] == wanted]
+    body = {
+        "data": entries[offset : offset + limit],
+        "total": len(entries),
+        "offset": offset,
+        "limit": limit,
+    }
+    return Reply.json(200, body)

@@ -1,0 +1,103 @@
+"""The request as a handler sees it: the call, its route parameters and its parsed body."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from .errors import NovuError
+from .http import Call
+
+if TYPE_CHECKING:
+    from .._model.stores import Environment
+    from .engine import Engine
+
+_JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float | None:
+    # JSON.parse reads 1e400 as Infinity, which Novu stores and answers as null.
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON as body-parser reads it; ValueError with a position for anything else."""
+    text = raw.decode("utf-8")
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+
+
+class Request:
+    """One call in flight: route `params`, the caller's environment (None for admin calls
+    without a key) and the request's moment (`now`, and `stamp` as ISO text)."""
+
+    __slots__ = ("_body", "_parsed", "call", "engine", "env", "key", "now", "params", "stamp")
+
+    def __init__(
+        self,
+        engine: Engine,
+        call: Call,
+        params: dict[str, str],
+        now: float,
+        stamp: str,
+    ) -> None:
+        self.engine = engine
+        self.call = call
+        self.params = params
+        self.now = now
+        self.stamp = stamp
+        self.env: Environment | None = None
+        self.key: str | None = None
+        self._parsed = False
+        self._body: Any = None
+
+    def raw_json(self) -> Any:
+        """The body parsed as JSON (None when empty); NovuError 400/415 when it cannot be."""
+        if self._parsed:
+            return self._body
+        body = self.call.body
+        if not body.strip():
+            value: Any = None
+        else:
+            ctype = self.call.headers.get("content-type", "")
+            media = ctype.split(";", 1)[0].strip().lower()
+            if media not in _JSON_TYPES and not media.endswith("+json"):
+                raise NovuError(
+                    415,
+                    f"Unsupported Media Type: send the body as JSON with "
+                    f"Content-Type: application/json (got {json.dumps(ctype or None)})",
+                )
+            try:
+                value = parse_json(body)
+            except UnicodeDecodeError:
+                raise NovuError(400, "Invalid JSON body: the body is not valid UTF-8") from None
+            except RecursionError:
+                raise NovuError(400, "Invalid JSON body: nested too deeply") from None
+            except ValueError as exc:
+                raise NovuError(400, f"Invalid JSON body: {exc}") from None
+        self._body, self._parsed = value, True
+        return value
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object (`{}` when empty), as Novu's DTOs need it."""
+        value = self.raw_json()
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            kind = "an array" if isinstance(value, list) else f"a {type(value).__name__}"
+            raise NovuError(400, f"Invalid JSON body: expected a JSON object, got {kind}")
+        return value
+
+    def query(self) -> dict[str, str]:
+        """Query parameters (the last value wins when a name repeats)."""
+        return dict(parse_qsl(self.call.query, keep_blank_values=True))
+
+    def environment(self) -> Environment:
+        assert self.env is not None, "route requires an API key"
+        return self.env

@@ -1,0 +1,164 @@
+"""Who a trigger reaches: recipient validation, topic fan-out, subscriber upserts (contract 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._model.stores import Environment, new_subscriber
+
+_UPDATED_WHEN_NOT_NULL = ("firstName", "lastName", "phone", "avatar", "locale", "timezone", "data")
+
+
+class Plan:
+    """The parsed recipients of one trigger, before anything is written."""
+
+    __slots__ = ("direct", "invalid", "notes", "topics")
+
+    def __init__(self) -> None:
+        self.direct: dict[str, dict[str, Any]] = {}
+        self.topics: list[tuple[str, list[str]]] = []
+        self.notes: list[str] = []
+        self.invalid = False
+
+
+def _valid_id(value: Any) -> str | None:
+    if isinstance(value, str):
+        trimmed = value.strip()
+        return trimmed or None
+    return None
+
+
+def _validated(item: Any) -> Any:
+    """The trimmed item when it passes Novu's recipient validation, else None."""
+    if isinstance(item, str):
+        return _valid_id(item)
+    if isinstance(item, dict):
+        sub_id = _valid_id(item.get("subscriberId"))
+        if sub_id is not None:
+            return item if sub_id == item["subscriberId"] else {**item, "subscriberId": sub_id}
+        if _valid_id(item.get("topicKey")) is not None:
+            return item
+    return None
+
+
+def plan(to: Any, validate: bool) -> Plan:
+    """Parse `to` as Novu does: NEW recipient validation (D4) then the worker's multicast split,
+    in one pass (this runs for every event of every bulk)."""
+    result = Plan()
+    single = not isinstance(to, list)
+    for i, item in enumerate((to,) if single else to):
+        if validate:
+            valid = _validated(item)
+            if valid is None:
+                if single:
+                    result.invalid = True
+                    return result
+                result.notes.append(
+                    f"Novu drops recipient to[{i}] ({_short(item)}): not a valid subscriberId, "
+                    "subscriber object or topic object"
+                )
+                continue
+            item = valid
+        if not item:
+            continue
+        if isinstance(item, str):
+            result.direct[item] = {"subscriberId": item}
+        elif isinstance(item, dict) and item.get("type") == "Topic":
+            key = item.get("topicKey")
+            exclude = item.get("exclude")
+            result.topics.append(
+                (
+                    key if isinstance(key, str) else str(key),
+                    exclude if isinstance(exclude, list) else [],
+                )
+            )
+        elif (
+            isinstance(item, dict)
+            and item.get("subscriberId")
+            and not isinstance(item["subscriberId"], list)
+        ):
+            result.direct[str(item["subscriberId"])] = item
+        else:
+            result.notes.append(
+                "Novu's worker would fail this whole trigger after answering: subscriberId under "
+                "property to is not configured, please make sure all subscribers contains "
+                f"subscriberId property ({_short(item)})"
+            )
+            result.direct.clear()
+            result.topics.clear()
+            return result
+    return result
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def fan_out(
+    env: Environment, recipients: Plan, actor_id: str | None
+) -> tuple[list[str], list[str]]:
+    """subscriberIds reached (direct first, then topic members) and notes on unknown topics."""
+    reached = list(recipients.direct)
+    if not recipients.topics:
+        return reached, []
+    seen = set(reached)
+    notes: list[str] = []
+    for key, exclude in recipients.topics:
+        topic = env.topics.get(key)
+        if topic is None:
+            notes.append(
+                f"Novu's worker would raise 'Topic with key {key} not found in current "
+                "environment' after answering; nobody is reached through it"
+            )
+            continue
+        skip = set(exclude)
+        for member in topic.members:
+            if member in seen or member == actor_id or member in skip:
+                continue
+            seen.add(member)
+            reached.append(member)
+    return reached, notes
+
+
+def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> None:
+    """Create or update a subscriber as Novu's worker does for a recipient or an actor (5.2)."""
+    sub_id = str(define["subscriberId"])
+    existing = env.subscribers.get(sub_id)
+    if existing is None:
+        env.subscribers[sub_id] = new_subscriber(sub_id, define, now)
+        return
+    if len(define) == 1:
+        return
+    changed = False
+    if "email" in define and existing.get("email") != define["email"]:
+        existing["email"] = define["email"]
+        changed = True
+    for name in _UPDATED_WHEN_NOT_NULL:
+        value = define.get(name)
+        if value is not None and existing.get(name) != value:
+            existing[name] = value
+            changed = True
+    if define.get("channels") is not None:
+        existing["channels"] = define["channels"]
+        changed = True
+    if changed:
+        existing["updatedAt"] = now
+
+
+def update_tenant(env: Environment, tenant: Any, now: str) -> None:
+    """Apply a tenant object's name and data to the (existing) tenant (5.4)."""
+    if not isinstance(tenant, dict):
+        return
+    stored = env.tenants.get(tenant.get("identifier"))  # type: ignore[arg-type]
+    if stored is None:
+        return
+    changed = False
+    if isinstance(tenant.get("name"), str) and tenant["name"] != stored.get("name"):
+        stored["name"] = tenant["name"]
+        changed = True
+    if isinstance(tenant.get("data"), dict) and tenant["data"] != stored.get("data"):
+        stored["data"] = tenant["data"]
+        changed = True
+    if changed:
+        stored["updatedAt"] = now

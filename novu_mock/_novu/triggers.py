@@ -1,0 +1,273 @@
+"""The trigger pipeline of one event: forced outcomes, Novu's checks in NEW order, dispatch."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .._core.errors import NovuError
+from .._model.stores import Environment, TriggerRecord
+from .payload_schema import payload_error, payload_problems
+from .recipients import Plan, fan_out, plan, update_tenant, upsert_subscriber
+
+DASHBOARD_URL = "https://dashboard.novu.co"
+PAYLOAD_LIMIT = 524_288
+_LIMIT_TAIL = (
+    f"exceeds maximum allowed size of {PAYLOAD_LIMIT} bytes (512KB). "
+    "Note: Attachments are excluded from this limit."
+)
+
+
+class Context:
+    """What every event of one request shares: its environment and its moment."""
+
+    __slots__ = ("env", "feed_link", "now", "request_id", "stamp")
+
+    def __init__(self, env: Environment, now: float, stamp: str) -> None:
+        self.env = env
+        self.now = now
+        self.stamp = stamp
+        self.request_id = os.urandom(12).hex()
+        # One link per request: every event of a bulk shares it (and its memory).
+        self.feed_link = (
+            f"{DASHBOARD_URL}/env/{env.id}/activity/requests?selectedLogId={self.request_id}"
+        )
+
+
+def new_transaction_id() -> str:
+    """`txn_` and 24 lower-case hex digits (D2)."""
+    return "txn_" + os.urandom(12).hex()
+
+
+def _identifier(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else value
+
+
+def payload_size_message(payload: Any, index: int | None, workflow: Any) -> str | None:
+    """The 413 message (D8) when `payload` is over the limit, else None."""
+    from .._core.http import dump_json
+
+    size = len(dump_json(payload))
+    if size <= PAYLOAD_LIMIT:
+        return None
+    if index is None:
+        return f"Payload size ({size} bytes) {_LIMIT_TAIL}"
+    return (
+        f'Event at index {index} (workflow: "{workflow}") has payload size ({size} bytes) '
+        f"{_LIMIT_TAIL}"
+    )
+
+
+def _record(
+    ctx: Context,
+    event: dict[str, Any],
+    answer: dict[str, Any],
+    *,
+    source: str,
+    bulk_index: int | None,
+    recipients: list[str] | None = None,
+    forced: bool = False,
+    notes: list[str] | None = None,
+) -> TriggerRecord:
+    payload = event.get("payload")
+    overrides = event.get("overrides")
+    record = TriggerRecord(
+        transaction_id=answer.get("transactionId"),
+        workflow_id=event.get("name"),
+        status=answer["status"],
+        error=answer.get("error"),
+        to=event.get("to"),
+        recipients=recipients if recipients is not None else [],
+        payload=payload if payload is not None else {},
+        overrides=overrides if overrides is not None else {},
+        actor=event.get("actor"),
+        tenant=event.get("tenant"),
+        source=source,
+        bulk_index=bulk_index,
+        received_at=ctx.now,
+        forced=forced,
+        notes=notes if notes is not None else [],
+        environment=ctx.env,
+    )
+    ctx.env.journal(record)
+    return record
+
+
+def error_item(
+    ctx: Context, event: Any, messages: list[str], *, source: str, bulk_index: int | None
+) -> dict[str, Any]:
+    """A bulk event's `error` answer; it carries a transactionId only when the event sent one."""
+    event = event if isinstance(event, dict) else {}
+    answer: dict[str, Any] = {"acknowledged": True, "status": "error", "error": messages}
+    if isinstance(event.get("transactionId"), str) and event["transactionId"]:
+        answer["transactionId"] = event["transactionId"]
+    _record(ctx, event, answer, source=source, bulk_index=bulk_index)
+    return answer
+
+
+def _status(status: str, transaction_id: str) -> dict[str, Any]:
+    return {"acknowledged": True, "status": status, "transactionId": transaction_id}
+
+
+def _forced(env: Environment, event: dict[str, Any], validate: bool) -> dict[str, Any] | None:
+    for outcome in env.outcomes:
+        when = outcome["when"]
+        if "workflowId" in when and when["workflowId"] != event.get("name"):
+            continue
+        if "transactionId" in when and when["transactionId"] != event.get("transactionId"):
+            continue
+        if "tenant" in when and when["tenant"] != _identifier(event.get("tenant"), "identifier"):
+            continue
+        if "subscriberId" in when:
+            recipients = plan(event.get("to"), validate)
+            actor = _identifier(event.get("actor"), "subscriberId")
+            reached, _ = fan_out(env, recipients, actor if isinstance(actor, str) else None)
+            if when["subscriberId"] not in reached:
+                continue
+        return outcome
+    return None
+
+
+def _blocked_status(env: Environment, event: dict[str, Any]) -> str | None:
+    """tenant, active flag and step checks (NEW order plus D4); None when the event may go on."""
+    workflow = env.workflows[event["name"]]
+    tenant = event.get("tenant")
+    override = None
+    if tenant:
+        identifier = _identifier(tenant, "identifier")
+        if not isinstance(identifier, str) or identifier not in env.tenants:
+            return "no_tenant_found"
+        override = workflow.tenant_overrides.get(identifier)
+    if not (workflow.active if override is None else override):
+        return "trigger_not_active"
+    if not workflow.steps:
+        return "no_workflow_steps_defined"
+    if not workflow.any_active_step:
+        return "no_workflow_active_steps_defined"
+    return None
+
+
+def _check_workflow(env: Environment, event: dict[str, Any]) -> None:
+    """Raise Novu's 422 for an unknown workflow and its 400 for a payload the schema rejects."""
+    workflow = env.workflows.get(event["name"])
+    if workflow is None:
+        raise NovuError(422, "workflow_not_found")
+    if workflow.payload_schema is not None:
+        problems = payload_problems(workflow.validator(), event.get("payload") or {})
+        if problems:
+            raise payload_error(problems, workflow.payload_schema)
+
+
+def _dispatch(
+    ctx: Context,
+    event: dict[str, Any],
+    transaction_id: str,
+    recipients: Plan | None,
+    *,
+    source: str,
+    bulk_index: int | None,
+    forced: bool = False,
+    notes: list[str] | None = None,
+) -> dict[str, Any]:
+    """Answer `processed` and do what Novu's worker would do, at once (D9)."""
+    env = ctx.env
+    notes = notes if notes is not None else []
+    reached: list[str] = []
+    if recipients is not None:
+        notes.extend(recipients.notes)
+    if transaction_id in env.processed:
+        notes.append(
+            "Novu's worker would drop this trigger: transactionId property is not unique, "
+            "please make sure all triggers have a unique transactionId"
+        )
+    else:
+        actor = event.get("actor")
+        actor_define = {"subscriberId": actor} if isinstance(actor, str) and actor else actor
+        actor_id = None
+        if isinstance(actor_define, dict) and actor_define.get("subscriberId"):
+            actor_id = str(actor_define["subscriberId"])
+            upsert_subscriber(env, actor_define, ctx.stamp)
+        if recipients is None:  # a broadcast reaches everyone
+            reached = list(env.subscribers)
+        else:
+            for define in recipients.direct.values():
+                upsert_subscriber(env, define, ctx.stamp)
+            reached, topic_notes = fan_out(env, recipients, actor_id)
+            notes.extend(topic_notes)
+        update_tenant(env, event.get("tenant"), ctx.stamp)
+    answer = _status("processed", transaction_id)
+    answer["activityFeedLink"] = ctx.feed_link
+    record = _record(
+        ctx,
+        event,
+        answer,
+        source=source,
+        bulk_index=bulk_index,
+        recipients=reached,
+        forced=forced,
+        notes=notes,
+    )
+    env.processed.setdefault(transaction_id, []).append(record)
+    return answer
+
+
+def run_event(
+    ctx: Context, event: dict[str, Any], *, source: str, bulk_index: int | None = None
+) -> dict[str, Any]:
+    """Process one validated trigger or bulk event; raise NovuError where Novu throws."""
+    env = ctx.env
+    transaction_id = event.get("transactionId") or new_transaction_id()
+    validate = bool(env.settings.get("recipientValidation", True))
+    if env.outcomes:
+        outcome = _forced(env, event, validate)
+        if outcome is not None:
+            if outcome["status"] == "processed":
+                return _dispatch(
+                    ctx,
+                    event,
+                    transaction_id,
+                    plan(event.get("to"), validate),
+                    source=source,
+                    bulk_index=bulk_index,
+                    forced=True,
+                )
+            answer = _status(outcome["status"], transaction_id)
+            if "error" in outcome:
+                answer["error"] = list(outcome["error"])
+            _record(ctx, event, answer, source=source, bulk_index=bulk_index, forced=True)
+            return answer
+    _check_workflow(env, event)
+    blocked = _blocked_status(env, event)
+    if blocked is not None:
+        answer = _status(blocked, transaction_id)
+        _record(ctx, event, answer, source=source, bulk_index=bulk_index)
+        return answer
+    recipients = plan(event.get("to"), validate)
+    if recipients.invalid:
+        answer = _status("invalid_recipients", transaction_id)
+        _record(ctx, event, answer, source=source, bulk_index=bulk_index)
+        return answer
+    return _dispatch(ctx, event, transaction_id, recipients, source=source, bulk_index=bulk_index)
+
+
+def run_broadcast(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
+    """A broadcast: errors surface, every other status is answered as `processed` (D13)."""
+    transaction_id = event.get("transactionId") or new_transaction_id()
+    _check_workflow(ctx.env, event)
+    blocked = _blocked_status(ctx.env, event)
+    if blocked is None:
+        return _dispatch(ctx, event, transaction_id, None, source="broadcast", bulk_index=None)
+    answer = _status("processed", transaction_id)
+    note = f"Novu answers processed for a broadcast but would deliver nothing: {blocked}"
+    _record(ctx, event, answer, source="broadcast", bulk_index=None, notes=[note])
+    return answer
+
+
+def cancel(env: Environment, transaction_id: str) -> bool:
+    """Mark every processed trigger with this transactionId cancelled (D10)."""
+    records = env.processed.get(transaction_id)
+    if not records or all(r.canceled for r in records):
+        return False
+    for record in records:
+        record.canceled = True
+    return True

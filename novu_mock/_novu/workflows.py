@@ -1,0 +1,209 @@
+"""Read-only workflows endpoints (contract 9.5, 9.6): the fixture workflows as Novu lists them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._core.errors import NovuError
+from .._core.http import Reply
+from .._core.request import Request
+from .._model.stores import Workflow
+from .listing import (
+    Problems,
+    contains,
+    derived_id,
+    integer,
+    one_of,
+    page_and_limit,
+    query_lists,
+    raise_problems,
+)
+
+CHANNELS = ("in_app", "email", "sms", "chat", "push")
+ORDER_FIELDS = ("createdAt", "updatedAt", "name", "lastTriggeredAt")
+STATUSES = ("ACTIVE", "INACTIVE", "ERROR")
+
+
+def _status(workflow: Workflow) -> str:
+    return "ACTIVE" if workflow.active else "INACTIVE"
+
+
+def _slug(workflow: Workflow) -> str:
+    return f"{workflow.workflow_id}_wf_{workflow.id}"
+
+
+def step_ids(workflow: Workflow) -> list[str]:
+    """Each step's stepId: the fixture's, else `<type>-step` (numbered when a type repeats)."""
+    ids: list[str] = []
+    for step in workflow.steps:
+        base = step.get("stepId") or f"{step['type'].replace('_', '-')}-step"
+        candidate, n = base, 2
+        while candidate in ids:
+            candidate, n = f"{base}-{n}", n + 1
+        ids.append(candidate)
+    return ids
+
+
+def _controls(step_type: str) -> dict[str, Any]:
+    if step_type == "email":
+        return {"subject": "", "body": ""}
+    if step_type in ("in_app", "sms", "chat", "push"):
+        return {"body": ""}
+    return {}
+
+
+def step_view(workflow: Workflow, index: int, step_id: str) -> dict[str, Any]:
+    step = workflow.steps[index]
+    values = _controls(step["type"])
+    return {
+        "controls": {"values": values},
+        "controlValues": dict(values),
+        "variables": {"type": "object", "properties": {}},
+        "stepId": step_id,
+        "_id": derived_id(workflow.id, "step", str(index)),
+        "name": step.get("name") or step_id,
+        "slug": f"{step_id}_st_{derived_id(workflow.id, 'step', str(index))}",
+        "type": step["type"],
+        "origin": "novu-cloud",
+        "workflowId": workflow.workflow_id,
+        "workflowDatabaseId": workflow.id,
+    }
+
+
+def _overview(workflow: Workflow) -> list[str]:
+    return list(dict.fromkeys(step["type"] for step in workflow.steps))
+
+
+def list_item_view(workflow: Workflow) -> dict[str, Any]:
+    """WorkflowListResponseDto"""
+    return {
+        "name": workflow.name,
+        "tags": [],
+        "updatedAt": workflow.created_at,
+        "createdAt": workflow.created_at,
+        "_id": workflow.id,
+        "workflowId": workflow.workflow_id,
+        "slug": _slug(workflow),
+        "status": _status(workflow),
+        "origin": "novu-cloud",
+        "stepTypeOverviews": _overview(workflow),
+        "steps": [
+            {"slug": view["slug"], "type": view["type"]}
+            for view in (step_view(workflow, i, sid) for i, sid in enumerate(step_ids(workflow)))
+        ],
+    }
+
+
+def workflow_view(workflow: Workflow) -> dict[str, Any]:
+    """WorkflowResponseDto"""
+    view = list_item_view(workflow)
+    view["active"] = workflow.active
+    view["validatePayload"] = workflow.payload_schema is not None
+    view["payloadSchema"] = workflow.payload_schema
+    view["steps"] = [step_view(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))]
+    view["preferences"] = {
+        "default": {
+            "all": {"enabled": True, "readOnly": False},
+            "channels": {c: {"enabled": True} for c in CHANNELS},
+        },
+        "user": None,
+    }
+    view["severity"] = "none"
+    view["issues"] = {}
+    return view
+
+
+def _find(req: Request) -> Workflow:
+    env = req.environment()
+    wanted = req.params["workflowId"]
+    workflow = env.workflows.get(wanted) or next(
+        (w for w in env.workflows.values() if wanted in (w.id, _slug(w))), None
+    )
+    if workflow is None:
+        raise NovuError(404, "Workflow cannot be found", reason=False, extra={"workflowId": wanted})
+    return workflow
+
+
+def list_v2(req: Request) -> Reply:
+    """GET /v2/workflows: offset/limit, `query` on name and workflowId, `tags`, `status`."""
+    env = req.environment()
+    query = req.query()
+    lists = query_lists(req)
+    problems: Problems = {}
+    offset = integer(query, "offset", 0, problems, minimum=0)
+    limit = integer(query, "limit", 50, problems, minimum=1, maximum=100)
+    direction = one_of(query, "orderDirection", ("ASC", "DESC"), "DESC", problems)
+    order_by = one_of(query, "orderBy", ORDER_FIELDS, "createdAt", problems)
+    statuses = lists.get("status", [])
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        problems["status"] = {
+            "messages": [
+                f"each value in status must be one of the following values: {', '.join(STATUSES)}"
+            ],
+            "value": statuses,
+        }
+    raise_problems(problems)
+    text = query.get("query", "")
+    tags = [t for t in lists.get("tags", []) if t]
+    items = [
+        list_item_view(w)
+        for w in env.workflows.values()
+        if (not text or contains(w.name, text) or contains(w.workflow_id, text))
+        and not tags  # the mock's workflows carry no tags
+        and (not statuses or _status(w) in statuses)
+    ]
+    indexed = sorted(enumerate(items), key=lambda p: (str(p[1].get(order_by) or ""), p[0]))
+    ordered = [item for _, item in indexed]
+    if direction == "DESC":
+        ordered.reverse()
+    return Reply.json(
+        200, {"data": {"workflows": ordered[offset : offset + limit], "totalCount": len(items)}}
+    )
+
+
+def get_v2(req: Request) -> Reply:
+    """GET /v2/workflows/{workflowId} (also by `_id` or slug)."""
+    return Reply.json(200, {"data": workflow_view(_find(req))})
+
+
+def v1_view(workflow: Workflow) -> dict[str, Any]:
+    return {
+        "_id": workflow.id,
+        "name": workflow.name,
+        "description": "",
+        "active": workflow.active,
+        "draft": False,
+        "critical": False,
+        "tags": [],
+        "steps": [
+            {
+                "_id": derived_id(workflow.id, "step", str(i)),
+                "stepId": sid,
+                "name": workflow.steps[i].get("name") or sid,
+                "active": workflow.steps[i]["active"],
+                "template": {"type": workflow.steps[i]["type"]},
+            }
+            for i, sid in enumerate(step_ids(workflow))
+        ],
+        "triggers": [{"type": "event", "identifier": workflow.workflow_id, "variables": []}],
+        "origin": "novu-cloud",
+        "createdAt": workflow.created_at,
+        "updatedAt": workflow.created_at,
+    }
+
+
+def list_v1(req: Request) -> Reply:
+    """GET /v1/workflows: `{totalCount, data, pageSize, page}` (unwrapped), `query` filter."""
+    env = req.environment()
+    page, limit = page_and_limit(req)
+    text = req.query().get("query", "")
+    workflows = [
+        w
+        for w in env.workflows.values()
+        if not text or contains(w.name, text) or contains(w.workflow_id, text)
+    ]
+    data = [v1_view(w) for w in workflows[page * limit : (page + 1) * limit]]
+    return Reply.json(
+        200, {"totalCount": len(workflows), "data": data, "pageSize": limit, "page": page}
+    )

@@ -1,0 +1,1 @@
+"""Policies in front of Novu's handlers: injected faults, rate limits, idempotency."""

@@ -1,0 +1,1 @@
+"""The Python face for tests: NovuMock, its assertions and the pytest plugin."""

@@ -1,0 +1,254 @@
+"""`NovuMock`: the Python face of the engine for tests (DESIGN section 7)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._core.engine import Engine, FixtureInput
+from .._model.clock import Clock
+from .assertions import Expectation, check_not_triggered, check_triggered
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from .._transports.respx import NovuRouter
+    from .._transports.server import MockServer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Interception:
+    """What `NovuMock.intercept()` returns: a context manager (sync and async) and a decorator
+    (sync and async functions). Re-entrant: each entry starts its own router."""
+
+    def __init__(self, mock: NovuMock, base_urls: Sequence[str], strict: bool) -> None:
+        self._mock = mock
+        self._base_urls = base_urls
+        self._strict = strict
+        self._routers: list[NovuRouter] = []
+
+    def __enter__(self) -> NovuMock:
+        from .._transports.respx import NovuRouter
+
+        active = NovuRouter(
+            self._mock.engine, (*self._mock.base_urls, *self._base_urls), self._strict
+        )
+        active.start()
+        self._routers.append(active)
+        return self._mock
+
+    def __exit__(self, *exc: object) -> None:
+        self._routers.pop().stop()
+
+    async def __aenter__(self) -> NovuMock:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__()
+
+    def __call__(self, func: F) -> F:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class NovuMock:
+    """An in-memory Novu: fixtures in, recorded triggers out.
+
+    `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
+    accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
+    besides https://api.novu.co and https://eu.api.novu.co.
+    """
+
+    def __init__(
+        self,
+        fixtures: Iterable[FixtureInput] | FixtureInput = (),
+        api_keys: Iterable[str] | None = None,
+        base_urls: Iterable[str] | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        if isinstance(fixtures, (str, os.PathLike, Mapping)):
+            fixtures = [fixtures]
+        self.engine = Engine(fixtures, api_keys, clock)
+        self.base_urls: tuple[str, ...] = (
+            (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
+        )
+        self._app: Starlette | None = None
+
+    @property
+    def app(self) -> Starlette:
+        """The ASGI (Starlette) app over this mock's engine."""
+        if self._app is None:
+            from .._transports.asgi import create_app
+
+            self._app = create_app(self.engine)
+        return self._app
+
+    def intercept(self, base_urls: Iterable[str] = (), *, strict: bool = False) -> _Interception:
+        """Route httpx calls for Novu's hosts (and `base_urls`) here, in-process.
+
+        A context manager (`with`, `async with`) and a decorator of sync and async functions.
+        A base URL is what the SDK is given as `server_url` (no `/v1`); it may have a path
+        prefix. Other hosts pass through to the network unless `strict`, where they raise
+        respx's `AllMockedAssertionError`.
+        """
+        extra = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
+        return _Interception(self, extra, strict)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[MockServer]:
+        """Run a live HTTP server over this mock (same state) for non-httpx clients."""
+        from .._transports.server import MockServer
+
+        server = MockServer(self, host, port)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+    # -- what was received ------------------------------------------------------------------
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]:
+        """TriggerRecord dicts of every environment, oldest first."""
+        return self.engine.trigger_records()
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """RequestRecord dicts of every Novu call, oldest first."""
+        return self.engine.request_records()
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures; journals emptied."""
+        self.engine.reset()
+
+    def assert_triggered(
+        self,
+        workflow_id: str,
+        *,
+        to: str | Sequence[str] | None = None,
+        payload: dict[str, Any] | None = None,
+        tenant: str | None = None,
+        actor: str | None = None,
+        status: str | None = None,
+        transaction_id: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Fail unless a recorded trigger matches every filter given (`times`: exactly so many).
+
+        `to` (an id or ids): each was a recipient after topic fan-out, or a subscriberId in `to`
+        as sent. `payload`: a subset, nested. `tenant`/`actor`: the identifier/subscriberId.
+        The AssertionError lists the closest recorded triggers and how each one differed.
+        """
+        __tracebackhide__ = True
+        expectation = Expectation(
+            workflow_id,
+            to=to,
+            payload=payload,
+            tenant=tenant,
+            actor=actor,
+            status=status,
+            transaction_id=transaction_id,
+        )
+        check_triggered(self.triggers, expectation, times)
+
+    def assert_not_triggered(
+        self,
+        workflow_id: str,
+        *,
+        to: str | Sequence[str] | None = None,
+        payload: dict[str, Any] | None = None,
+        tenant: str | None = None,
+        actor: str | None = None,
+        status: str | None = None,
+        transaction_id: str | None = None,
+    ) -> None:
+        """Fail if any recorded trigger matches every filter given (as `assert_triggered`)."""
+        __tracebackhide__ = True
+        expectation = Expectation(
+            workflow_id,
+            to=to,
+            payload=payload,
+            tenant=tenant,
+            actor=actor,
+            status=status,
+            transaction_id=transaction_id,
+        )
+        check_not_triggered(self.triggers, expectation)
+
+    # -- state from a test ------------------------------------------------------------------
+
+    def add_fixtures(self, document: dict[str, Any]) -> None:
+        """Merge a fixture document into every environment (kept across resets)."""
+        self.engine.add_fixtures(document)
+
+    def add_workflow(self, workflow_id: str, **spec: Any) -> None:
+        """Add a workflow: `name`, `active`, `steps`, `tenantOverrides`, `payloadSchema`."""
+        self.add_fixtures({"workflows": [{"workflowId": workflow_id, **spec}]})
+
+    def add_subscriber(self, subscriber_id: str, **fields: Any) -> None:
+        """Add a subscriber: `email`, `firstName`, `lastName`, `phone`, `data`, ..."""
+        self.add_fixtures({"subscribers": [{"subscriberId": subscriber_id, **fields}]})
+
+    def add_tenant(self, identifier: str, **fields: Any) -> None:
+        """Add a tenant: `name`, `data`."""
+        self.add_fixtures({"tenants": [{"identifier": identifier, **fields}]})
+
+    def add_topic(self, key: str, subscribers: Sequence[str] = (), **fields: Any) -> None:
+        """Add a topic with member subscriberIds: `name`."""
+        self.add_fixtures({"topics": [{"key": key, "subscribers": list(subscribers), **fields}]})
+
+    # -- failures on demand (README "Testing failure handling") -----------------------------
+
+    def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
+        """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
+        the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
+        from .._policies.faults import arm
+
+        return arm(self.engine, [fault], api_key)[0]
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+        workflow_id: str | None = None,
+        api_key: str | None = None,
+        message: str | None = None,
+        retry_after: float | None = None,
+    ) -> dict[str, Any]:
+        """Answer the next `times` matching Novu calls with `status` in Novu's error shape."""
+        when = {"method": method, "path": path, "workflowId": workflow_id, "apiKey": api_key}
+        fault = {"status": status, "times": times, "message": message, "retryAfter": retry_after}
+        fault = {k: v for k, v in fault.items() if v is not None}
+        return self.add_fault({**fault, "when": {k: v for k, v in when.items() if v is not None}})
+
+    def clear_faults(self) -> None:
+        """Disarm every fault (a reset arms the fixtures' faults again)."""
+        self.engine.faults.clear(None)
+
+    def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
+        """Requests per second by category (`trigger`, `configuration`, `global`), as the
+        fixtures' `rateLimits`; for every environment, or the one of `api_key`."""
+        self.engine.add_fixtures({"rateLimits": dict(limits)}, api_key)

@@ -1,0 +1,128 @@
+"""The pytest plugin (entry point `novu_mock`): fixtures `novu_mock`, `novu_mock_server`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .._model.fixtures import bundled
+from .._transports.server import MockServer
+from .mock import NovuMock
+
+_MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "novu_mock_fixtures",
+        type="paths",
+        default=[],
+        help="novu-mock fixture files (YAML or JSON) for every test; default: the bundled "
+        "default.yaml",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False): "
+        "configure the novu_mock fixture for this test",
+    )
+
+
+def _suite_fixtures(config: pytest.Config) -> list[Any]:
+    """The ini option's files, or the bundled defaults when it is not set."""
+    paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
+    return paths if paths else [bundled("default.yaml")]
+
+
+def _resolve(item: Any, test_dir: Path | None) -> Any:
+    """A relative path names a file next to the test module when one exists there."""
+    if isinstance(item, (str, Path)) and test_dir is not None and not Path(item).is_absolute():
+        candidate = test_dir / item
+        if candidate.exists():
+            return candidate
+    return item
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("novu_mock")
+    if marker is None:
+        return {}
+    options = dict(marker.kwargs)
+    unknown = sorted(set(options) - set(_MARKER_OPTIONS))
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.novu_mock: unknown option(s) {', '.join(unknown)}; "
+            f"expected {', '.join(_MARKER_OPTIONS)}"
+        )
+    if marker.args:  # @pytest.mark.novu_mock("a.yaml", "b.yaml") is fixtures=[...]
+        options["fixtures"] = [*marker.args, *_as_list(options.get("fixtures"))]
+    return options
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path, dict)):
+        return [value]
+    return list(value)
+
+
+@pytest.fixture
+def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
+    """A fresh NovuMock with httpx interception active for the test.
+
+    Fixtures: the ini option `novu_mock_fixtures` (default: the bundled default.yaml) plus the
+    `@pytest.mark.novu_mock(fixtures=...)` ones; see the marker for the other options.
+    """
+    options = _marker_options(request)
+    module = getattr(request.node, "path", None)
+    test_dir = module.parent if isinstance(module, Path) else None
+    fixtures: list[Any] = [
+        *_suite_fixtures(request.config),
+        *(_resolve(item, test_dir) for item in _as_list(options.get("fixtures"))),
+    ]
+    rate_limits = options.get("rate_limits")
+    if rate_limits:
+        fixtures.append({"rateLimits": dict(rate_limits)})
+    mock = NovuMock(fixtures, options.get("api_keys"), _as_list(options.get("base_urls")))
+    with mock.intercept(strict=bool(options.get("strict", False))):
+        yield mock
+
+
+class _SessionServer:
+    """The session's server and what a reset must bring back."""
+
+    def __init__(self, server: MockServer) -> None:
+        self.server = server
+        self.documents = list(server.mock.engine.documents)
+
+    def fresh(self) -> MockServer:
+        engine = self.server.mock.engine
+        with engine.lock:
+            # Fixtures a previous test added (add_workflow, ...) do not outlive it.
+            engine.documents[:] = self.documents
+            engine.environments.clear()
+            engine.clock = type(engine.clock)()
+        self.server.reset()
+        return self.server
+
+
+@pytest.fixture(scope="session")
+def _novu_mock_session_server(request: pytest.FixtureRequest) -> Iterator[_SessionServer]:
+    mock = NovuMock(_suite_fixtures(request.config))
+    with mock.serve() as server:
+        yield _SessionServer(server)
+
+
+@pytest.fixture
+def novu_mock_server(_novu_mock_session_server: _SessionServer) -> MockServer:
+    """The session's live novu-mock server (loopback, free port), reset for this test.
+
+    For clients that do not use httpx, e.g. the legacy `novu` SDK: give them `.url`.
+    """
+    return _novu_mock_session_server.fresh()

@@ -1,0 +1,1 @@
+"""Transports: the ASGI app, the respx router and the live uvicorn server."""

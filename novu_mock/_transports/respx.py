@@ -1,0 +1,137 @@
+"""The respx adapter: httpx requests for Novu's base URLs go to the engine, in-process.
+
+A `NovuRouter` registers with respx's httpcore mocker (the one `respx.mock` uses), so it
+patches every httpx client, sync or async, including clients created before it started, and it
+cooperates with the test's own respx routers. It answers synchronously: sync clients need no
+event loop. It skips respx's route objects, whose call bookkeeping costs more than a whole
+engine call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from respx.mocks import HTTPCoreMocker
+from respx.models import AllMockedAssertionError, PassThrough
+
+from .._core.engine import Engine
+from .._core.http import Call, Reply
+
+NOVU_BASE_URLS = ("https://api.novu.co", "https://eu.api.novu.co")
+
+# (scheme, host, port or None for the default, path prefix without trailing slash)
+_Target = tuple[str, str, "int | None", str]
+
+
+def parse_base_url(base_url: str) -> _Target:
+    """The parts of a base URL that a request must share to be routed to the mock."""
+    url = httpx.URL(base_url.strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"expected an http(s) base URL such as https://api.novu.co; got {base_url!r}"
+        )
+    prefix = url.raw_path.decode("ascii").partition("?")[0].rstrip("/")
+    return url.scheme, url.host, url.port, prefix
+
+
+def to_call(request: httpx.Request, prefix: str = "") -> Call:
+    """The engine's view of an httpx request, with the base URL's path prefix removed."""
+    raw = request.url.raw_path.decode("ascii")
+    path, _, query = raw.partition("?")
+    if prefix:
+        path = path[len(prefix) :] or "/"
+    headers: dict[str, str] = {}
+    for name, value in request.headers.multi_items():
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return Call(request.method, path, query, headers, request.content)
+
+
+def _outcome(reply: Reply, request: httpx.Request) -> httpx.Response:
+    """The response, or the transport error httpx raises for a lost connection."""
+    if reply.connection == "drop":
+        message = "Server disconnected without sending a response."
+        raise httpx.RemoteProtocolError(message, request=request)
+    if reply.connection == "timeout":
+        raise httpx.ReadTimeout("timed out (novu-mock fault)", request=request)
+    return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+
+class NovuRouter:
+    """Answers httpx requests for Novu's hosts and `base_urls` from `engine`.
+
+    Any other request is left to the next respx router, if the test has one, or else passes
+    through to the network; with `strict` it fails with respx's `AllMockedAssertionError`.
+    """
+
+    def __init__(self, engine: Engine, base_urls: Iterable[str] = (), strict: bool = False) -> None:
+        self.engine = engine
+        self.strict = strict
+        targets = {parse_base_url(base) for base in (*NOVU_BASE_URLS, *base_urls)}
+        # The longest prefix first, so https://h/a/b wins over https://h/a for /a/b/...
+        self.targets = sorted(targets, key=lambda t: len(t[3]), reverse=True)
+        self.started = False
+
+    def _prefix_of(self, url: httpx.URL) -> str | None:
+        scheme, host, port = url.scheme, url.host, url.port
+        path = ""
+        for t_scheme, t_host, t_port, prefix in self.targets:
+            if t_scheme != scheme or t_host != host or t_port != port:
+                continue
+            if not prefix:
+                return ""
+            if not path:
+                path = url.raw_path.decode("ascii").partition("?")[0]
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
+        return None
+
+    def _reply(self, request: httpx.Request) -> Reply:
+        prefix = self._prefix_of(request.url)
+        if prefix is None:
+            others = len(HTTPCoreMocker.routers) > 1
+            if self.strict or others:
+                raise AllMockedAssertionError(
+                    f"novu-mock: {request.method} {request.url} is not a Novu URL "
+                    "(intercepted: " + ", ".join(self.base_urls()) + ")"
+                )
+            raise PassThrough("not a Novu URL", request=request, origin=None)  # type: ignore[arg-type]
+        return self.engine.handle(to_call(request, prefix))
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        reply = self._reply(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        return _outcome(reply, request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        reply = self._reply(request)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)  # the client's event loop keeps running
+        return _outcome(reply, request)
+
+    def base_urls(self) -> list[str]:
+        out = []
+        for scheme, host, port, prefix in self.targets:
+            out.append(f"{scheme}://{host}{f':{port}' if port else ''}{prefix}")
+        return out
+
+    def start(self) -> None:
+        # First in line: the innermost interception answers Novu's URLs.
+        HTTPCoreMocker.routers.insert(0, self)  # type: ignore[arg-type]
+        HTTPCoreMocker.start()
+        self.started = True
+
+    def stop(self, *_: Any) -> None:
+        if self.started:
+            HTTPCoreMocker.unregister(self)  # type: ignore[arg-type]
+            HTTPCoreMocker.stop()
+            self.started = False
+
+
+def router(engine: Engine, base_urls: Iterable[str] = (), strict: bool = False) -> NovuRouter:
+    """A `NovuRouter` (not started) over `engine`."""
+    return NovuRouter(engine, base_urls, strict)
