@@ -352,6 +352,8 @@ class Environment:
         """Empty every store, then load the documents in order (later items replace earlier)."""
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, dict[str, Any]] = {}
+        # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
+        self.deleted_subscribers: dict[str, dict[str, Any]] = {}
         self.tenants: dict[str, dict[str, Any]] = {}
         self.topics: dict[str, Topic] = {}
         self.outcomes: list[dict[str, Any]] = []

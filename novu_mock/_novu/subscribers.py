@@ -192,8 +192,8 @@ def upsert(env: Environment, body: dict[str, Any], now: str, *, replace_null: bo
 
 
 def remove(env: Environment, subscriber_id: str) -> None:
-    """Delete a subscriber and its topic memberships."""
-    del env.subscribers[subscriber_id]
+    """Delete a subscriber and its topic memberships (the entity is kept as soft-deleted)."""
+    env.deleted_subscribers[subscriber_id] = env.subscribers.pop(subscriber_id)
     for topic in env.topics.values():
         topic.members.pop(subscriber_id, None)
 
@@ -435,6 +435,11 @@ def bulk_create(req: Request) -> Reply:
     raise_problems(problems)
     result: dict[str, list[dict[str, Any]]] = {"updated": [], "created": [], "failed": []}
     for item in items:
+        # Novu's bulkCreateSubscribers upserts on subscriberId with `deleted: false`: a
+        # soft-deleted subscriber is revived in place (same `_id`), so it is not `created`.
+        revived = env.deleted_subscribers.pop(item["subscriberId"], None)
+        if revived is not None and item["subscriberId"] not in env.subscribers:
+            env.subscribers[item["subscriberId"]] = revived
         created = upsert(env, item, req.stamp, replace_null=False)
         result["created" if created else "updated"].append({"subscriberId": item["subscriberId"]})
     return _data(201, result)
