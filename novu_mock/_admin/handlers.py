@@ -70,6 +70,11 @@ def requests(req: Request) -> Reply:
     return Reply.json(200, {"data": req.engine.request_records(req.key)})
 
 
+def warnings(req: Request) -> Reply:
+    """GET /_mock/warnings: what the mock noticed about its clients (retry loops so far)."""
+    return Reply.json(200, {"data": list(req.engine.retry_watch.loops)})
+
+
 def state(req: Request) -> Reply:
     """GET /_mock/state: the stores as a fixture document."""
     return Reply.json(200, {"data": req.engine.state(req.key)})

@@ -16,6 +16,7 @@ from .._model.stores import Environment, RequestRecord, TriggerRecord
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
+from .._policies.retry_watch import RetryWatch
 from .errors import NovuError, error_reply
 from .http import Call, Reply
 from .request import Request
@@ -77,6 +78,7 @@ class Engine:
         self.faults = Faults()
         self.rate_limiter = RateLimiter()
         self.idempotency = Idempotency()
+        self.retry_watch = RetryWatch()
 
     # -- environments -----------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class Engine:
         Novu), the rate limiter, idempotency (contract 6 "Ordering"), then the handler."""
         fault = self.faults.decide(req, path, self.documents)
         if fault.reply is not None:
-            return fault.apply(fault.reply)
+            return self._watched(req, fault.apply(fault.reply), "an armed fault")
         env = req.environment()
         verdict = self.rate_limiter.evaluate(env, route.category, route.cost, req.now)
         if verdict.refusal is not None:
@@ -153,7 +155,26 @@ class Engine:
         else:
             reply = self.idempotency.run(req, lambda: self._answer(req, route), fault.delay)
         reply.headers.extend(verdict.headers)
-        return fault.apply(reply)
+        by = "the rate limit" if verdict.refusal is not None else ""
+        if fault.connection:
+            by = "an armed fault"
+        return self._watched(req, fault.apply(reply), by)
+
+    def _watched(self, req: Request, reply: Reply, by: str) -> Reply:
+        """Tell the retry watch whether a fault or the rate limit refused this call."""
+        status = reply.status if reply.connection is None else 0
+        if not by or not (status in (0, 408, 409, 429) or status >= 500):
+            self.retry_watch.answered(req.key or "")
+            return reply
+        retry_after = reply.header("retry-after")
+        try:
+            pause = float(retry_after) if retry_after else 0.0
+        except ValueError:
+            pause = 0.0
+        reply.warning = self.retry_watch.refused(
+            req.call, req.key or "", status, by, time.monotonic(), pause
+        )
+        return reply
 
     def _answer(self, req: Request, route: Route) -> Reply:
         """The handler's reply, with its errors in Novu's shape."""
@@ -237,6 +258,7 @@ class Engine:
                 self.rate_limiter.forget(env)
             self.faults.reset(key)
             if key is None:
+                self.retry_watch.reset()
                 self.journal.clear()
                 self.request_journal.clear()
             elif selected:

@@ -131,6 +131,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
+    Route("GET", "/_mock/warnings", _admin.warnings, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
     Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
     Route("GET", "/_mock/faults", _faults.get_faults, admin=True),

@@ -357,6 +357,7 @@ class Environment:
         self.tenants: dict[str, dict[str, Any]] = {}
         self.topics: dict[str, Topic] = {}
         self.outcomes: list[dict[str, Any]] = []
+        self.outcome_hits: dict[str, int] = {}  # by canonical JSON: unused-outcome reports
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
         for doc in fixtures:

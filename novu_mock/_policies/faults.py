@@ -45,6 +45,11 @@ def _workflow_ids(call: Call) -> set[str]:
     return found
 
 
+def spec_key(spec: Mapping[str, Any]) -> str:
+    """A fault or forced outcome as canonical JSON: equal specs count as one."""
+    return json.dumps(spec, sort_keys=True, default=str)
+
+
 class Rule:
     """One armed fault: its spec (as given), how many firings remain and its own random stream."""
 
@@ -139,6 +144,8 @@ class Faults:
         self._lock = threading.RLock()
         self._armed: dict[str, list[Rule]] = {}
         self._runtime: list[dict[str, Any]] = []
+        # How often each fault (by its spec, as canonical JSON) fired: unused-fault reports.
+        self.fired: dict[str, int] = {}
 
     def _rules(self, key: str, documents: Iterable[Mapping[str, Any]]) -> list[Rule]:
         rules = self._armed.get(key)
@@ -156,6 +163,8 @@ class Faults:
         with self._lock:
             for rule in self._rules(key, documents):
                 if rule.matches(req.call, path, key) and rule.fire():
+                    name = spec_key(rule.spec)
+                    self.fired[name] = self.fired.get(name, 0) + 1
                     return self._decision(rule, req)
         return PASS
 
@@ -231,6 +240,7 @@ class Faults:
             else:
                 self._runtime.clear()
                 self._armed.clear()
+                self.fired.clear()
 
 
 def arm(

@@ -12,7 +12,16 @@ from .._model.fixtures import bundled
 from .._transports.server import MockServer
 from .mock import NovuMock
 
-_MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict")
+CALL_FAILED = pytest.StashKey[bool]()
+
+_MARKER_OPTIONS = (
+    "fixtures",
+    "api_keys",
+    "base_urls",
+    "rate_limits",
+    "strict",
+    "assert_all_faults_were_used",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,13 +32,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="novu-mock fixture files (YAML or JSON) for every test; default: the bundled "
         "default.yaml",
     )
+    parser.addini(
+        "novu_mock_assert_all_faults_were_used",
+        type="bool",
+        default=True,
+        help="fail a test whose faults or forced outcomes (armed from Python or its marker) "
+        "were never used; default: true",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False): "
-        "configure the novu_mock fixture for this test",
+        "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False, "
+        "assert_all_faults_were_used=True): configure the novu_mock fixture for this test",
     )
 
 
@@ -72,6 +88,15 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep the call phase's report: teardown checks stay quiet when the test already failed."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
 def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     """A fresh NovuMock with httpx interception active for the test.
@@ -90,8 +115,20 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     if rate_limits:
         fixtures.append({"rateLimits": dict(rate_limits)})
     mock = NovuMock(fixtures, options.get("api_keys"), _as_list(options.get("base_urls")))
-    with mock.intercept(strict=bool(options.get("strict", False))):
+    suite = len(_suite_fixtures(request.config))
+    for document in mock.engine.documents[suite:]:  # the marker's own faults and outcomes
+        mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
+        mock._armed.extend(("outcome", dict(o)) for o in document.get("outcomes") or [])
+    interception = mock.intercept(strict=bool(options.get("strict", False)))
+    with interception:
+        if "httpx_mock" in request.fixturenames:  # pytest-httpx answers first: bridge to us
+            from .together import answer_through_httpx_mock
+
+            answer_through_httpx_mock(request.getfixturevalue("httpx_mock"), interception.router)
         yield mock
+    from .teardown import check_after_test
+
+    check_after_test(request, mock, options)
 
 
 class _SessionServer:
