@@ -11,9 +11,16 @@ if TYPE_CHECKING:
     from .._core.engine import Engine
 
 
-def novu_suffix(engine: Engine, method: str, path: str) -> str | None:
-    """The part of `path` from its `/v1/` or `/v2/` segment on, when it names a Novu route."""
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def novu_suffix(engine: Engine, method: str, host: str, path: str) -> str | None:
+    """The part of `path` from its `/v1/` or `/v2/` segment on, when it names a Novu route.
+    Never on loopback: a `novu-mock serve` or the `novu_mock_server` fixture lives there."""
     from .._core.routes import normalise
+
+    if host in LOOPBACK or host.startswith("127."):
+        return None
 
     segments = path.split("/")
     for i, segment in enumerate(segments):

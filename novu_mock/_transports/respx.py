@@ -112,7 +112,7 @@ class NovuRouter:
         from .._testing.unmatched import explain, novu_suffix
 
         path = request.url.raw_path.decode("ascii").partition("?")[0]
-        suffix = novu_suffix(self.engine, request.method, path)
+        suffix = novu_suffix(self.engine, request.method, request.url.host, path)
         if suffix is not None:
             from .._testing.retries import UnmatchedNovuRequest
 
