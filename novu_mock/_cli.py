@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
 import signal
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the newest N trigger records and N request records; 0 keeps all. "
         f"Default: {DEFAULT_JOURNAL_LIMIT:,}",
     )
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        default=os.environ.get("NOVU_MOCK_QUIET", "") not in ("", "0", "false"),
+        help="no log line per request (method, path, status, workflow, ms) on stdout",
+    )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
     return parser
@@ -91,6 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ._core.engine import Engine
+    from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
@@ -114,6 +122,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
         )
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"  another process uses port {args.port}; pick another with --port N, or "
+                "--port 0 for a free one (the URL is printed at start)",
+                file=sys.stderr,
+            )
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -128,6 +142,9 @@ def _serve(args: argparse.Namespace) -> int:
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records are kept")
+    if not args.quiet:
+        print("  log:      one line per request (method, path, status, workflow, ms); --quiet")
+    print("  state:    in memory only; a restart starts again from the fixtures")
     print("  stop with Ctrl-C", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -137,7 +154,10 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
     config = uvicorn.Config(
-        create_app(engine), log_level="warning", server_header=False, lifespan="off"
+        create_app(engine, AccessLog(quiet=args.quiet)),
+        log_level="warning",
+        server_header=False,
+        lifespan="off",
     )
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])

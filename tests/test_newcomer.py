@@ -269,3 +269,28 @@ def test_add_outcome_forces_a_status_for_novu_py(pytester: pytest.Pytester) -> N
         """,
     )
     result.assert_outcomes(passed=1)
+
+
+# -- 7. a marker fixture file that is nowhere ----------------------------------------------------
+
+
+def test_missing_marker_fixture_file_names_every_place_looked(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.novu_mock("missing.yaml")
+        def test_it(novu_mock):
+            pass
+        """,
+    )
+    result.assert_outcomes(errors=1)
+    here = pytester.path
+    result.stdout.fnmatch_lines(
+        [
+            "novu-mock: fixture file 'missing.yaml' of @pytest.mark.novu_mock not found; looked in:",
+            f"- {here / 'missing.yaml'} (next to the test module)",
+            f"- {here / 'missing.yaml'} (the working directory)",
+        ]
+    )

@@ -26,6 +26,10 @@ FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
 
 _log = logging.getLogger("novu_mock")
 _INTERNAL = "Internal server error, contact support and provide them with the errorId"
+BEARER_HINT = (
+    'novu-mock: Novu\'s API keys go in "Authorization: ApiKey <key>"; Bearer is for dashboard '
+    "user sessions, which Novu answers with this 401"
+)
 
 
 def authenticate(headers: Mapping[str, str]) -> str:
@@ -35,7 +39,8 @@ def authenticate(headers: Mapping[str, str]) -> str:
         raise NovuError(401, "Missing authorization header")
     scheme, _, rest = raw.partition(" ")
     if scheme == "Bearer":
-        raise NovuError(401, "Unauthorized", reason=False)
+        # Novu's body, plus a field SDKs ignore (novu-py shows the body in the exception).
+        raise NovuError(401, "Unauthorized", reason=False, extra={"hint": BEARER_HINT})
     if scheme != "ApiKey":
         raise NovuError(401, f'Invalid authentication scheme: "{scheme}"')
     key = rest.strip()

@@ -132,6 +132,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
     Route("GET", "/_mock/warnings", _admin.warnings, admin=True),
+    Route("GET", "/", _admin.root, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
     Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
     Route("GET", "/_mock/faults", _faults.get_faults, admin=True),

@@ -52,16 +52,38 @@ def pytest_configure(config: pytest.Config) -> None:
 def _suite_fixtures(config: pytest.Config) -> list[Any]:
     """The ini option's files, or the bundled defaults when it is not set."""
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
+    for path in paths:
+        if not path.exists():
+            where = config.inipath or "the ini file"
+            pytest.fail(
+                f"novu-mock: fixture file {path.name!r} of novu_mock_fixtures not found; looked "
+                f"in:\n- {path} (relative to {where})",
+                pytrace=False,
+            )
     return paths if paths else [bundled("default.yaml")]
 
 
 def _resolve(item: Any, test_dir: Path | None) -> Any:
-    """A relative path names a file next to the test module when one exists there."""
-    if isinstance(item, (str, Path)) and test_dir is not None and not Path(item).is_absolute():
-        candidate = test_dir / item
+    """A relative path names a file next to the test module, else in the working directory;
+    a file in neither fails the test with every place looked."""
+    if not isinstance(item, (str, Path)):
+        return item
+    path = Path(item)
+    if path.is_absolute():
+        places = [(path, "absolute path")]
+    else:
+        places = [(Path.cwd() / path, "the working directory")]
+        if test_dir is not None:
+            places.insert(0, (test_dir / path, "next to the test module"))
+    for candidate, _ in places:
         if candidate.exists():
             return candidate
-    return item
+    looked = "\n".join(f"- {candidate} ({why})" for candidate, why in places)
+    pytest.fail(
+        f"novu-mock: fixture file {str(item)!r} of @pytest.mark.novu_mock not found; looked "
+        f"in:\n{looked}",
+        pytrace=False,
+    )
 
 
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:

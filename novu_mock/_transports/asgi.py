@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -10,6 +13,9 @@ from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
 from .._core.http import Call, Reply
+
+RequestLog = Callable[[Call, Reply, float], None]
+_log = logging.getLogger("novu_mock")
 
 
 def call_headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -32,8 +38,9 @@ def raw_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
 class _Endpoint:
     """Every method and path goes to the engine (an ASGI app, so Starlette allows all methods)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, log: RequestLog | None = None) -> None:
         self.engine = engine
+        self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks = []
@@ -52,7 +59,12 @@ class _Endpoint:
             headers=call_headers(scope["headers"]),
             body=b"".join(chunks),
         )
+        started = time.perf_counter()
         reply = self.engine.handle(call)
+        if self.log is not None:
+            self.log(call, reply, (time.perf_counter() - started) * 1000.0)
+        elif reply.warning:
+            _log.warning("%s", reply.warning)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.connection:
@@ -89,11 +101,12 @@ async def lose_connection(kind: str, receive: Receive) -> None:
     await _disconnected(receive)
 
 
-def create_app(engine: Engine) -> Starlette:
-    """An ASGI app that answers every path through `engine`."""
+def create_app(engine: Engine, log: RequestLog | None = None) -> Starlette:
+    """An ASGI app that answers every path through `engine`; `log` sees every answer (the
+    server's access log)."""
     # The router's fallback, not a `/{path:path}` route: that pattern stops at a newline
     # (`%0A` in a transactionId), and Starlette would answer a plain-text 404 itself.
     app = Starlette()
-    app.router.default = _Endpoint(engine)
+    app.router.default = _Endpoint(engine, log)
     app.state.engine = engine
     return app
