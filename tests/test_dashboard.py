@@ -228,6 +228,9 @@ def test_detail_has_the_request_the_answer_and_the_notes() -> None:
     assert detail["answer"] == answers[1]  # activityFeedLink included: from the request journal
     assert detail["httpStatus"] == 201
     assert len(detail["notes"]) == 1 and "no-such-topic" in detail["notes"][0]
+    first = data(get(engine, f"/_mock/dashboard/triggers/{rows[1]['seq']}"))["data"]
+    # "Request as sent": the bulk item exactly as sent, `name` kept, nothing added.
+    assert first["sent"] == {"name": "welcome", "to": "user-1", "payload": {"name": "Ada"}}
 
     missing = get(engine, "/_mock/dashboard/triggers/999999999")
     assert missing.status == 404
@@ -248,6 +251,7 @@ def test_detail_answer_is_rebuilt_when_the_request_is_gone() -> None:
         "transactionId": "t-1",
     }
     assert detail["httpStatus"] is None
+    assert detail["sent"] == {"name": "missing-workflow", "to": "user-1"}
 
 
 def test_subscribers_view_counts_channels_of_active_steps() -> None:

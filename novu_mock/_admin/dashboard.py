@@ -22,6 +22,7 @@ from .journal_view import (
     newest_first,
     rebuilt_answer,
     row,
+    sent_of,
 )
 
 DEFAULT_LIMIT = 50
@@ -132,6 +133,7 @@ def trigger(req: Request) -> Reply:
         "seq": record.seq,
         **record.to_dict(),
         "answer": found[1] if found else rebuilt_answer(record),
+        "sent": sent_of(record, req.engine.request_journal),
         "httpStatus": found[0] if found else None,
     }
     return Reply.json(200, {"data": body})

@@ -259,8 +259,7 @@
       ["Cancelled", r.canceled ? "yes" : "no"],
     ];
     $("detail-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
-    const sent = { to: r.to, payload: r.payload, overrides: r.overrides, actor: r.actor, tenant: r.tenant };
-    $("detail-request").textContent = json(sent);
+    $("detail-request").textContent = json(r.sent);
     $("detail-answer").textContent = json(r.answer);
     $("detail-http").textContent = r.httpStatus ? `HTTP ${r.httpStatus}` : "(rebuilt from the record)";
     $("detail-notes").replaceChildren(
