@@ -229,9 +229,7 @@ class NovuMock:
     def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
         """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
         the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
-        from .._policies.faults import arm
-
-        armed = arm(self.engine, [fault], api_key)[0]
+        armed = self.engine.arm_faults([fault], api_key)[0]
         self._armed.append(("fault", dict(fault)))
         return armed
 
@@ -255,7 +253,7 @@ class NovuMock:
 
     def clear_faults(self) -> None:
         """Disarm every fault (a reset arms the fixtures' faults again)."""
-        self.engine.faults.clear(None)
+        self.engine.clear_faults()
         self._armed = [a for a in self._armed if a[0] != "fault"]
 
     def add_outcome(
@@ -295,12 +293,7 @@ class NovuMock:
         `add_outcome`, a test's marker fixtures) that no request has met yet, described."""
         from .._policies.faults import spec_key
 
-        with self.engine.lock:
-            fired = self.engine.faults.fired
-            hits: dict[str, int] = {}
-            for env in self.engine.environments.values():
-                for name, count in env.outcome_hits.items():
-                    hits[name] = hits.get(name, 0) + count
+        fired, hits = self.engine.usage()
         out = []
         for kind, spec in self._armed:
             used = fired if kind == "fault" else hits

@@ -26,7 +26,7 @@ def check_after_test(
 
     if request.node.stash.get(CALL_FAILED, True):
         return  # failed (its own error says more) or never ran
-    loops = mock.engine.retry_watch.loops
+    loops = mock.engine.warnings()
     if loops:
         # The RetryLoopError was raised in the call, but the code under test swallowed it.
         pytest.fail(loops[0]["message"], pytrace=False)

@@ -17,8 +17,6 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1")
 def novu_suffix(engine: Engine, method: str, host: str, path: str) -> str | None:
     """The part of `path` from its `/v1/` or `/v2/` segment on, when it names a Novu route.
     Never on loopback: a `novu-mock serve` or the `novu_mock_server` fixture lives there."""
-    from .._core.routes import normalise
-
     if host in LOOPBACK or host.startswith("127."):
         return None
 
@@ -26,8 +24,7 @@ def novu_suffix(engine: Engine, method: str, host: str, path: str) -> str | None
     for i, segment in enumerate(segments):
         if segment in ("v1", "v2"):
             suffix = "/" + "/".join(segments[i:])
-            found = engine.router.match(method.upper(), normalise(suffix))
-            if found is not None and not found[0].admin:
+            if engine.is_novu_route(method, suffix):
                 return suffix
     return None
 
