@@ -289,7 +289,13 @@ def test_subscribers_view_counts_channels_of_active_steps() -> None:
 def test_version_changes_with_every_novu_call_and_lists_environments() -> None:
     engine = Engine([bundled()])
     before = data(get(engine, "/_mock/dashboard/version"))
-    assert before == {"triggers": 0, "last": 0, "requests": 0, "environments": []}
+    assert before == {
+        "triggers": 0,
+        "last": 0,
+        "requests": 0,
+        "environments": [],
+        "warnings": [],
+    }
     bulk(engine, {"name": "welcome", "to": "user-1"})
     after = data(get(engine, "/_mock/dashboard/version"))
     assert after["triggers"] == 1 and after["last"] > 0 and after["requests"] == 1
@@ -525,3 +531,22 @@ def test_page_requests_nothing_but_the_mock(tab: Tab) -> None:
     assert not foreign, foreign
     paths = {urlsplit(url).path for url in tab.urls}
     assert {"/_mock/", "/_mock/dashboard/assets/dashboard.js", "/_mock/dashboard/version"} <= paths
+
+
+@needs_browser
+def test_a_retry_loop_is_shown_as_a_banner(tab: Tab) -> None:
+    page = tab.page
+    tab.open()
+    expect(page.locator("#warnings")).to_be_hidden()
+    auth = {"Authorization": f"ApiKey {KEY}"}
+    assert tab.live.client.post("/_mock/faults", json={"status": 503}, headers=auth).is_success
+    retry = {**auth, "Idempotency-Key": "one-call"}  # @novu/api keeps the key across retries
+    for _ in range(4):
+        tab.live.client.post(
+            "/v1/events/trigger", json={"name": "welcome", "to": "u"}, headers=retry
+        )
+    expect(page.locator("#warnings")).to_be_visible()
+    expect(page.locator("#warnings")).to_contain_text("was sent 4 times")
+    expect(page.locator("#warnings")).to_contain_text("Turn retries off")
+    assert tab.live.client.post("/_mock/reset").status_code == 204
+    expect(page.locator("#warnings")).to_be_hidden()

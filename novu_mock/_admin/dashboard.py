@@ -91,7 +91,9 @@ def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) ->
 def version(req: Request) -> Reply:
     """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
     engine = req.engine
-    return Reply.json(200, {**engine.journal_summary(), "environments": engine.environment_names()})
+    body = {**engine.journal_summary(), "environments": engine.environment_names()}
+    body["warnings"] = [w["message"] for w in engine.warnings()]  # retry loops, shown as a banner
+    return Reply.json(200, body)
 
 
 def triggers(req: Request) -> Reply:

@@ -393,6 +393,9 @@
     try {
       const v = await api("/dashboard/version");
       $("live").classList.remove("down");
+      const warnings = v.warnings || [];
+      $("warnings").hidden = warnings.length === 0;
+      $("warnings").replaceChildren(...warnings.map((w) => el("p", {}, w)));
       const environments = v.environments.join(",");
       const next = [v.triggers, v.last, v.requests, environments].join("|");
       if (signature === null || !signature.endsWith(`|${environments}`)) {
