@@ -1,20 +1,40 @@
-"""A newcomer's mistakes, as their own test suite meets them (pytester, in a subprocess with a
-30-second timeout, novu-py with its DEFAULT retry settings): each must fail fast and say why."""
+"""A newcomer's mistakes, as their own test suite meets them (pytester, under a 30-second
+timeout, novu-py with its DEFAULT retry settings): each must fail fast and say why."""
 
 from __future__ import annotations
 
+import signal
 import textwrap
 
 import pytest
+from conftest import Api
+
+from novu_mock._testing.retries import RetryLoopError
 
 pytest_plugins = ["pytester"]
 
 TIMEOUT = 30  # seconds; novu-py's default retries would otherwise run for up to an hour
 
 
+class Hung(Exception):
+    pass
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise Hung(f"the user's test run did not finish within {TIMEOUT} s")
+
+
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    """The user's suite, in this process (no interpreter start-up to wait for), stopped by a
+    real 30-second alarm: a test that hangs in novu-py's retries fails here, it does not wait."""
     pytester.makepyfile(test_user=textwrap.dedent(source))
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=TIMEOUT)
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    try:
+        return pytester.runpytest("-p", "no:cacheprovider", *args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # -- 1. a fault armed while the SDK keeps its default retries ----------------------------------
@@ -301,3 +321,23 @@ def test_missing_marker_fixture_file_names_every_place_looked(pytester: pytest.P
             f"- {here / 'missing.yaml'} (the working directory)",
         ]
     )
+
+
+# -- 1. the same call refused again and again, at any pace --------------------------------------
+
+
+def test_a_burst_of_refusals_is_a_loop_on_both_transports(api: Api) -> None:
+    """A client honouring a tiny Retry-After retries without pausing: 50 refusals in a row of
+    one call are a loop too (in-process: RetryLoopError; over HTTP: /_mock/warnings)."""
+    assert api.post("/_mock/faults", {"status": 503, "retryAfter": 0.001}).status_code == 201
+    event = {"name": "welcome", "to": "user-1"}
+    for _ in range(50):
+        assert api.post("/v1/events/trigger", event).status_code == 503
+    assert api.get("/_mock/warnings").json()["data"] == []
+    if api.transport == "inprocess":
+        with pytest.raises(RetryLoopError, match="was sent 51 times"):
+            api.post("/v1/events/trigger", event)
+    else:
+        assert api.post("/v1/events/trigger", event).status_code == 503
+    warnings = api.get("/_mock/warnings").json()["data"]
+    assert [(w["kind"], w["attempts"], w["status"]) for w in warnings] == [("retry-loop", 51, 503)]

@@ -89,7 +89,7 @@ def requests(req: Request) -> Reply:
 
 def warnings(req: Request) -> Reply:
     """GET /_mock/warnings: what the mock noticed about its clients (retry loops so far)."""
-    return Reply.data(200, req.engine.warnings())
+    return Reply.data(200, req.engine.warnings(req.key))
 
 
 def state(req: Request) -> Reply:

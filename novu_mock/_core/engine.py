@@ -15,6 +15,7 @@ from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.records import Journal, RequestRecord, TriggerRecord
+from .._model.values import mask_key
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
@@ -210,13 +211,8 @@ class Engine:
         if not by or not (status in (0, 408, 409, 429) or status >= 500):
             self._retry_watch.answered(req.key or "")
             return reply
-        retry_after = reply.header("retry-after")
-        try:
-            pause = float(retry_after) if retry_after else 0.0
-        except ValueError:
-            pause = 0.0
         reply.warning = self._retry_watch.refused(
-            req.call, req.key or "", status, by, time.monotonic(), pause
+            req.call, req.key or "", status, by, time.monotonic()
         )
         return reply
 
@@ -276,6 +272,8 @@ class Engine:
                 self._faults.reset()
                 self._retry_watch.reset()
                 self._strays = Journal(self.journal_limit)
+            else:
+                self._retry_watch.forget(key)
             for env in self._selected(key):
                 assert env.key is not None
                 env.discard()
@@ -401,10 +399,16 @@ class Engine:
         found = self._router.match(method.upper(), normalise(path))
         return found is not None and not found[0].admin
 
-    def warnings(self) -> list[dict[str, Any]]:
-        """What the mock noticed about its clients: the retry loops so far."""
+    def warnings(self, key: str | None = None) -> list[dict[str, Any]]:
+        """What the mock noticed about its clients: the retry loops so far (of `key`'s
+        environment, or of all), each with its environment's masked key."""
         with self._lock:
-            return list(self._retry_watch.loops)
+            return [
+                {k: v for k, v in loop.items() if k != "key"}
+                | {"environment": mask_key(loop["key"])}
+                for loop in self._retry_watch.loops
+                if key is None or loop["key"] == key
+            ]
 
     def usage(self) -> tuple[dict[str, int], dict[str, int]]:
         """How often each fault fired and each forced outcome answered, by canonical JSON."""
