@@ -341,3 +341,17 @@ def test_a_burst_of_refusals_is_a_loop_on_both_transports(api: Api) -> None:
         assert api.post("/v1/events/trigger", event).status_code == 503
     warnings = api.get("/_mock/warnings").json()["data"]
     assert [(w["kind"], w["attempts"], w["status"]) for w in warnings] == [("retry-loop", 51, 503)]
+
+
+# -- 6. the README's first test runs as written -------------------------------------------------
+
+
+def test_the_readmes_first_test_passes_as_written(pytester: pytest.Pytester) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    found = re.search(r"```python\n(# test_welcome.py\n.*?)```", readme, re.S)
+    assert found is not None, "README.md lost its first test (# test_welcome.py)"
+    result = run(pytester, found.group(1))
+    result.assert_outcomes(passed=1)
