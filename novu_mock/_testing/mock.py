@@ -124,9 +124,10 @@ class NovuMock:
 
         A context manager (`with`, `async with`) and a decorator of sync and async functions.
         A base URL is what the SDK is given as `server_url` (no `/v1`); it may have a path
-        prefix. Other hosts pass through to the network unless `strict`, where they raise
-        respx's `AllMockedAssertionError`.
-        """
+        prefix. A Novu API path on any other (non-loopback) host raises `UnmatchedNovuRequest`
+        naming the intercepted base URLs; other requests pass through to the network unless
+        `strict`, where they raise respx's `AllMockedAssertionError`. A call retried more than
+        3 times under an armed fault or rate limit raises `RetryLoopError`."""
         extra = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
         return _Interception(self, extra, strict)
 
