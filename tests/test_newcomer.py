@@ -355,3 +355,20 @@ def test_the_readmes_first_test_passes_as_written(pytester: pytest.Pytester) -> 
     assert found is not None, "README.md lost its first test (# test_welcome.py)"
     result = run(pytester, found.group(1))
     result.assert_outcomes(passed=1)
+
+
+def test_a_retry_loop_under_the_rate_limit_on_both_transports(api: Api) -> None:
+    """@novu/api keeps its Idempotency-Key across retries: four 429s of one call in a row."""
+    api.seed({"rateLimits": {"trigger": 0.2}})  # one trigger per 5 s window
+    event = {"name": "welcome", "to": "user-1"}
+    same = {"Idempotency-Key": "one-call"}
+    assert api.post("/v1/events/trigger", event, headers=same).status_code == 201
+    for _ in range(3):
+        assert api.post("/v1/events/trigger", event, headers=same).status_code == 429
+    if api.transport == "inprocess":
+        with pytest.raises(RetryLoopError, match="each answered 429 by the rate limit"):
+            api.post("/v1/events/trigger", event, headers=same)
+    else:
+        assert api.post("/v1/events/trigger", event, headers=same).status_code == 429
+    warnings = api.get("/_mock/warnings").json()["data"]
+    assert [(w["attempts"], w["status"], w["by"]) for w in warnings] == [(4, 429, "the rate limit")]
