@@ -164,9 +164,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/dashboard/triggers/{seq}", _dashboard.trigger, admin=True),
     Route("GET", "/_mock/dashboard/subscribers", _dashboard.subscribers, admin=True),
     Route("GET", "/_mock/dashboard/outbox", _outbox_view.outbox, admin=True),
-    Route(
-        "GET", "/_mock/dashboard/messages/{messageId}/html", _outbox_view.email_html, admin=True
-    ),
+    Route("GET", "/_mock/dashboard/messages/{messageId}/html", _outbox_view.email_html, admin=True),
 )
 
 
