@@ -131,3 +131,21 @@ def delete_faults(req: Request) -> Reply:
     """DELETE /_mock/faults: disarm every fault (of the key's environment, or of all)."""
     req.engine.clear_faults(req.key)
     return Reply.empty(204)
+
+
+def messages(req: Request) -> Reply:
+    """GET /_mock/messages, filtered by subscriberId, channel, workflowId, transactionId."""
+    from .._delivery.records import FILTERS, message_records
+
+    query = req.query()
+    filters = {name: query[name] for name in FILTERS if name in query}
+    return Reply.data(200, message_records(req.engine, req.key, **filters))
+
+
+def skips(req: Request) -> Reply:
+    """GET /_mock/skips: channel steps that made no message, with their reasons."""
+    from .._delivery.records import FILTERS, skip_records
+
+    query = req.query()
+    filters = {name: query[name] for name in FILTERS if name in query}
+    return Reply.data(200, skip_records(req.engine, req.key, **filters))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from .._delivery.run import settle
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
@@ -130,6 +131,18 @@ class Engine:
         env = self._environments.get(key)
         return [env] if env is not None else []
 
+    def delivered(self, key: str | None = None) -> list[Environment]:
+        """The environments of `key` (all without one) with their queued delivery runs done
+        (DESIGN 9). Read what they hold under `locked()`."""
+        with self._lock:
+            selected = self._selected(key)
+            settle(selected, "GET", "", self.journal_limit)
+            return selected
+
+    def locked(self) -> threading.RLock:
+        """The engine's lock: hold it while reading an environment's state."""
+        return self._lock
+
     @property
     def documents(self) -> tuple[Mapping[str, Any], ...]:
         """The fixture documents every environment is seeded from, in order."""
@@ -170,6 +183,7 @@ class Engine:
             else:
                 assert found is not None
                 route = found[0]
+                settle(self._selected(req.key), method, path, self.journal_limit)
                 try:
                     reply = self._answer(req, route) if admin else self._policed(route, req, path)
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback
