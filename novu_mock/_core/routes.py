@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
 from .._novu import events as _events
+from .._novu import integrations as _integrations
 from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
@@ -126,6 +127,17 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v2/workflows", _workflows.list_v2),
     Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
     Route("GET", "/v1/workflows", _workflows.list_v1),
+    Route("GET", "/v1/integrations", _integrations.list_integrations),
+    Route("POST", "/v1/integrations", _integrations.create_integration),
+    Route("GET", "/v1/integrations/active", _integrations.active_integrations),
+    Route(
+        "GET",
+        "/v1/integrations/webhook/provider/{providerOrIntegrationId}/status",
+        _integrations.webhook_status,
+    ),
+    Route("PUT", "/v1/integrations/{integrationId}", _integrations.update_integration),
+    Route("DELETE", "/v1/integrations/{integrationId}", _integrations.delete_integration),
+    Route("POST", "/v1/integrations/{integrationId}/set-primary", _integrations.set_primary),
     Route("GET", "/_mock/health", _admin.health, admin=True),
     Route("POST", "/_mock/reset", _admin.reset, admin=True),
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),

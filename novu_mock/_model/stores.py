@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .clock import iso_utc
+from .integrations import DEFAULT_INTEGRATIONS, Integrations
 
 SUBSCRIBER_FIELDS = (
     "email",
@@ -357,6 +358,11 @@ class Environment:
         self.outcomes: list[dict[str, Any]] = []
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
+        self.integrations = Integrations(self.id, self.organization_id)
+        fixtures = list(fixtures)
+        if not any("integrations" in doc for doc in fixtures):
+            # Fixtures that never mention integrations get one active per channel.
+            fixtures.insert(0, {"integrations": list(DEFAULT_INTEGRATIONS)})
         for doc in fixtures:
             self.merge(doc, now)
 
@@ -378,6 +384,8 @@ class Environment:
             self.topics[spec["key"]] = Topic(
                 spec["key"], spec.get("name"), spec.get("subscribers") or [], stamp
             )
+        for spec in doc.get("integrations") or []:
+            self.integrations.seed(spec, stamp)
         self.outcomes.extend(doc.get("outcomes") or [])
         self.settings.update(doc.get("settings") or {})
         if "rateLimits" in doc:
@@ -404,6 +412,7 @@ class Environment:
                 for t in self.tenants.values()
             ],
             "topics": [t.to_fixture() for t in self.topics.values()],
+            "integrations": [i.to_fixture() for i in self.integrations],
             "outcomes": copy.deepcopy(self.outcomes),
             "settings": dict(self.settings),
         }
