@@ -36,9 +36,18 @@ CASES = (
     "subscriberIdMissingTrigger",
     "subscriberIdMissingBulk",
     "trailingSlash",
+    "integrations",
 )
 TRIGGER = {"name": "status-processed", "to": "status-user", "payload": PAYLOAD}
 MISSING = {"name": "status-subscriber-id-missing", "to": "status-user", "transactionId": "sim-1"}
+INTEGRATION = {
+    "providerId": "mailgun",
+    "channel": "email",
+    "identifier": "sdk-mailgun",
+    "credentials": {"apiKey": "secret", "domain": "mg.example.com"},
+    "active": True,
+    "check": False,
+}
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +107,12 @@ def report(
 ) -> Report:
     sdk: str = request.param
     keys = {case: f"node-{case}-{uuid.uuid4().hex[:8]}" for case in CASES}
-    cases = {**NODE_INPUT, "trigger": TRIGGER, "subscriberIdMissing": MISSING}
+    cases = {
+        **NODE_INPUT,
+        "trigger": TRIGGER,
+        "subscriberIdMissing": MISSING,
+        "integration": INTEGRATION,
+    }
     data = {
         "sdk": sdk,
         "url": cli_server.url,
@@ -201,3 +215,24 @@ def test_trailing_slash_base_url(report: Report) -> None:
         f"{prefix}/events/trigger/bulk",
         f"{prefix}/events/trigger/none",
     ]
+
+
+def test_integrations_create_primary_deactivate_delete(report: Report) -> None:
+    result = report.value("integrations")
+    created, primary, updated = result["created"], result["primary"], result["updated"]
+    assert (created["identifier"], created["active"], created["primary"]) == (
+        "sdk-mailgun",
+        True,
+        False,  # the bundled sendgrid integration is the email primary
+    )
+    assert created["credentials"] in (None, {})  # never echoed
+    assert (primary["primary"], primary["active"]) == (True, True)
+    assert "sdk-mailgun" in [i["identifier"] for i in result["active"]]
+    assert (updated["active"], updated["primary"]) == (False, False)
+    listed = {i["identifier"]: i for i in result["listed"]}
+    assert listed["sendgrid"]["primary"] is False  # set-primary took the flag, nobody got it back
+    assert "sdk-mailgun" not in [i["identifier"] for i in result["rest"]]
+    if report.sdk == "@novu/node":
+        assert result["webhook"] is True
+    state = {i["identifier"]: i for i in report.admin("integrations").state()["integrations"]}
+    assert "sdk-mailgun" not in state and state["sendgrid"]["credentials"]["apiKey"] == "SG.mock"
