@@ -300,12 +300,14 @@ def test_fixture_integrations_replace_the_default_set() -> None:
     assert [i["identifier"] for i in defaults] == [d["identifier"] for d in DEFAULT_INTEGRATIONS]
 
 
-def test_the_bundled_defaults_are_the_implicit_defaults() -> None:
-    from novu_mock import bundled
-    from novu_mock._model.fixtures import read_document
-
-    assert read_document(bundled("default.yaml"))["integrations"] == [
-        {**d} for d in DEFAULT_INTEGRATIONS
+def test_without_integrations_in_the_fixtures_an_environment_has_novus_own() -> None:
+    state = NovuMock([{"workflows": [{"workflowId": "w"}]}]).engine.state("k")["integrations"]
+    assert [(i["providerId"], i["channel"], i.get("primary")) for i in state] == [
+        ("novu", "in_app", None),
+        ("novu-email", "email", True),
+        ("novu-sms", "sms", True),
+        ("fcm", "push", None),
+        ("slack", "chat", None),
     ]
 
 

@@ -160,22 +160,14 @@ CREDENTIAL_STRINGS = (
 )
 CREDENTIAL_KEYS = CREDENTIAL_STRINGS + CREDENTIAL_BOOLEANS + CREDENTIAL_OBJECTS
 
-#: What an environment has when no fixture document mentions `integrations` (the same set as the
-#: bundled fixtures/default.yaml): one active integration per channel, Novu's own for in_app.
+#: What an environment has when no fixture document mentions `integrations`: what a new Novu
+#: environment has (Novu Inbox, and Novu's own email and SMS providers as the primaries, see
+#: create-novu-integrations.usecase.ts) plus an FCM and a Slack integration, so that every channel
+#: step is delivered. The bundled fixtures/default.yaml lists realistic providers instead.
 DEFAULT_INTEGRATIONS: tuple[dict[str, Any], ...] = (
     {"identifier": "novu-inbox", "providerId": "novu", "channel": "in_app", "name": "Novu Inbox"},
-    {
-        "identifier": "sendgrid",
-        "providerId": "sendgrid",
-        "channel": "email",
-        "credentials": {"apiKey": "SG.mock", "from": "no-reply@example.com", "senderName": "Acme"},
-    },
-    {
-        "identifier": "twilio",
-        "providerId": "twilio",
-        "channel": "sms",
-        "credentials": {"accountSid": "AC-mock", "token": "mock", "from": "+15555550000"},
-    },
+    {"identifier": "novu-email", "providerId": "novu-email", "channel": "email"},
+    {"identifier": "novu-sms", "providerId": "novu-sms", "channel": "sms"},
     {"identifier": "fcm", "providerId": "fcm", "channel": "push"},
     {"identifier": "slack", "providerId": "slack", "channel": "chat"},
 )
@@ -320,6 +312,18 @@ class Integrations:
         """The first integration of a provider, as Novu's `findOne({providerId})`."""
         for integration in self._items.values():
             if integration.provider_id == provider_id:
+                return integration
+        return None
+
+    def for_provider(self, channel: str, provider_id: str) -> Integration | None:
+        """The newest active integration of a provider (push and chat: the provider of the
+        subscriber's channel credentials)."""
+        for integration in sorted(self._items.values(), key=lambda i: -i.created):
+            if (
+                integration.channel == channel
+                and integration.active
+                and integration.provider_id == provider_id
+            ):
                 return integration
         return None
 
