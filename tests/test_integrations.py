@@ -405,3 +405,123 @@ def test_novu_py_integrations(api: Api) -> None:
     with pytest.raises(novu_py.models.ErrorDto) as raised:
         novu.integrations.delete(integration_id=created.id)
     assert raised.value.data.status_code == 404
+
+
+# -- delivery: the integration Novu's worker selects sends each channel step ----------------------
+
+NO_INTEGRATION = "Subscriber does not have an active integration"
+
+
+def messages(api: Api, **filters: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = ok(api.get("/_mock/messages", params=filters))["data"]
+    return data
+
+
+def skips(api: Api, **filters: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = ok(api.get("/_mock/skips", params=filters))["data"]
+    return data
+
+
+def trigger(api: Api, name: str, to: Any, **event: Any) -> str:
+    answer = ok(api.post("/v1/events/trigger", {"name": name, "to": to, **event}), 201)["data"]
+    assert answer["status"] == "processed", answer
+    txn: str = answer["transactionId"]
+    return txn
+
+
+def reset_password(api: Api, **event: Any) -> str:
+    return trigger(api, "password-reset", "user-1", payload={"resetUrl": "https://x"}, **event)
+
+
+def provider_of(api: Api, txn: str, channel: str) -> str:
+    [message] = messages(api, transactionId=txn, channel=channel)
+    provider: str = message["providerId"]
+    return provider
+
+
+def test_deactivating_the_only_sms_integration_skips_sms_with_novus_reason(api: Api) -> None:
+    assert provider_of(api, trigger(api, "order-shipped", "user-3"), "sms") == "twilio"
+    twilio = by_identifier(api)["twilio"]
+    ok(api.put(f"/v1/integrations/{twilio['_id']}", {"active": False}))
+    txn = trigger(api, "order-shipped", "user-3")
+    assert messages(api, transactionId=txn, channel="sms") == []
+    [skip] = skips(api, transactionId=txn, channel="sms")
+    assert (skip["reason"], skip["detail"]) == ("no_integration", NO_INTEGRATION)
+    # Activating it again does not make it primary: Novu's SMS step still has no integration.
+    ok(api.put(f"/v1/integrations/{twilio['_id']}", {"active": True}))
+    txn = trigger(api, "order-shipped", "user-3")
+    assert [s["reason"] for s in skips(api, transactionId=txn, channel="sms")] == ["no_integration"]
+    ok(api.post(f"/v1/integrations/{twilio['_id']}/set-primary"))
+    assert provider_of(api, trigger(api, "order-shipped", "user-3"), "sms") == "twilio"
+
+
+def test_setting_another_email_integration_primary_changes_the_provider(api: Api) -> None:
+    assert provider_of(api, reset_password(api), "email") == "sendgrid"
+    postmark = create(api, providerId="postmark", channel="email", identifier="pm", active=True)
+    assert provider_of(api, reset_password(api), "email") == "sendgrid"  # active, not primary
+    ok(api.post(f"/v1/integrations/{postmark['_id']}/set-primary"))
+    assert provider_of(api, reset_password(api), "email") == "postmark"
+    # Deactivating the primary leaves no primary: the other active one does not take over.
+    ok(api.put(f"/v1/integrations/{postmark['_id']}", {"active": False}))
+    txn = reset_password(api)
+    assert [s["detail"] for s in skips(api, transactionId=txn)] == [NO_INTEGRATION]
+
+
+def test_the_trigger_can_name_the_integration(api: Api) -> None:
+    create(api, providerId="ses", channel="email", identifier="ses-eu", active=True)
+    txn = reset_password(api, overrides={"email": {"integrationIdentifier": "ses-eu"}})
+    assert provider_of(api, txn, "email") == "ses"
+    txn = reset_password(api, overrides={"email": {"integrationIdentifier": "nope"}})
+    assert [s["reason"] for s in skips(api, transactionId=txn)] == ["no_integration"]
+
+
+def test_a_tenant_picks_the_integration_whose_conditions_it_passes(api: Api) -> None:
+    cond = [
+        {
+            "children": [
+                {"on": "tenant", "field": "identifier", "operator": "EQUAL", "value": "acme"}
+            ]
+        }
+    ]
+    create(
+        api,
+        providerId="mailgun",
+        channel="email",
+        identifier="acme-mail",
+        active=True,
+        conditions=cond,
+    )
+    assert provider_of(api, reset_password(api, tenant="acme"), "email") == "mailgun"
+    assert provider_of(api, reset_password(api), "email") == "sendgrid"
+
+
+def test_push_and_chat_need_an_integration_of_the_subscribers_provider(api: Api) -> None:
+    api.seed(
+        {
+            "subscribers": [
+                {
+                    "subscriberId": "phone-owner",
+                    "phone": "+15555550123",
+                    "channels": [{"providerId": "fcm", "credentials": {"deviceTokens": ["t1"]}}],
+                }
+            ]
+        }
+    )
+    assert provider_of(api, trigger(api, "order-shipped", "phone-owner"), "push") == "fcm"
+    ok(api.delete(f"/v1/integrations/{by_identifier(api)['fcm']['_id']}"))
+    txn = trigger(api, "order-shipped", "phone-owner")
+    [skip] = skips(api, transactionId=txn, channel="push")
+    assert (skip["reason"], skip["detail"]) == ("no_integration", NO_INTEGRATION)
+
+
+def test_an_environment_without_integrations_sends_nothing() -> None:
+    mock = NovuMock([{"workflows": [{"workflowId": "w"}], "integrations": []}])
+    with mock.intercept():
+        novu = novu_py.Novu(
+            secret_key="k", retry_config=RetryConfig("none", BackoffStrategy(0, 0, 0, 0), False)
+        )
+        novu.trigger(trigger_event_request_dto={"workflow_id": "w", "to": "someone"})
+    assert mock.messages == []
+    assert [(s["channel"], s["reason"], s["detail"]) for s in mock.skips] == [
+        ("in_app", "no_integration", NO_INTEGRATION)
+    ]
