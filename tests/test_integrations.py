@@ -525,3 +525,18 @@ def test_an_environment_without_integrations_sends_nothing() -> None:
     assert [(s["channel"], s["reason"], s["detail"]) for s in mock.skips] == [
         ("in_app", "no_integration", NO_INTEGRATION)
     ]
+
+
+def test_environment_id_elsewhere_takes_the_integration_out_of_this_environment(api: Api) -> None:
+    other = "0123456789abcdef01234567"
+    created = create(api, providerId="x", channel="sms", identifier="far", _environmentId=other)
+    assert created["_environmentId"] == other
+    assert "far" not in by_identifier(api)
+    slack = by_identifier(api)["slack"]
+    moved = ok(api.put(f"/v1/integrations/{slack['_id']}", {"_environmentId": other}))["data"]
+    assert moved["_environmentId"] == other and "slack" not in by_identifier(api)
+    bad = api.post("/v1/integrations", {"providerId": "x", "channel": "sms", "_environmentId": "e"})
+    assert bad.json() == invalid(
+        "/v1/integrations",
+        {"_environmentId": {"messages": ["_environmentId must be a mongodb id"], "value": "e"}},
+    )

@@ -501,10 +501,6 @@ class Integrations:
         """Take an integration out as it is (it moves to another environment)."""
         del self._items[integration.id]
 
-    def adopt(self, integration: Integration) -> None:
-        """Take in an integration moved here from another environment, flags unchanged."""
-        self._items[integration.id] = integration
-
     def seed(self, spec: Mapping[str, Any], now: str) -> Integration:
         """One fixture item: replaces an integration with the same identifier; an explicit
         `primary: true` makes it the primary of its channel."""

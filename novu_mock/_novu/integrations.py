@@ -152,14 +152,11 @@ def _body_problems(body: dict[str, Any], create: bool) -> tuple[Problems, dict[s
     return problems, credentials
 
 
-def _target(req: Request, env: Environment, environment_id: Any) -> Integrations | None:
-    """The store `_environmentId` names: the caller's own by default, another environment of
-    this mock when it has that id, None (kept nowhere) when no environment has it."""
+def _target(env: Environment, environment_id: Any) -> Integrations | None:
+    """The store `_environmentId` names: the caller's own by default; None for any other id,
+    where Novu would keep the integration and this environment no longer sees it."""
     if environment_id is None or environment_id == env.id:
         return env.integrations
-    for other in list(req.engine.environments.values()):
-        if other.id == environment_id:
-            return other.integrations
     return None
 
 
@@ -195,7 +192,7 @@ def create_integration(req: Request) -> Reply:
     if cast is not None:
         raise NovuError(400, f"Integration validation failed: {cast}")
     provider, channel = body["providerId"], body["channel"]
-    store = _target(req, env, body.get("_environmentId"))
+    store = _target(env, body.get("_environmentId"))
     existing = store if store is not None else Integrations(env.id, env.organization_id)
     same = [i for i in existing if i.provider_id == provider and i.channel == channel]
     if same and provider == "novu" and channel == "in_app":
@@ -263,11 +260,8 @@ def update_integration(req: Request) -> Reply:
     view = integration.view()
     if moved and moved != env.id:
         # Novu moves it to that environment; the caller's environment no longer lists it.
-        target = _target(req, env, moved)
         env.integrations.detach(integration)
         integration.environment_id = moved
-        if target is not None:
-            target.adopt(integration)
         view = integration.view()
     return Reply.json(200, {"data": view})
 
