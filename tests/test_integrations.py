@@ -540,3 +540,16 @@ def test_environment_id_elsewhere_takes_the_integration_out_of_this_environment(
         "/v1/integrations",
         {"_environmentId": {"messages": ["_environmentId must be a mongodb id"], "value": "e"}},
     )
+
+
+def test_the_activity_feed_shows_the_skip_in_novus_words(api: Api) -> None:
+    twilio = by_identifier(api)["twilio"]
+    ok(api.put(f"/v1/integrations/{twilio['_id']}", {"active": False}))
+    txn = trigger(api, "order-shipped", "user-3")
+    [notification] = ok(api.get("/v1/notifications", params={"transactionId": txn}))["data"]
+    [sms] = [job for job in notification["jobs"] if job["type"] == "sms"]
+    assert sms["status"] == "failed"
+    assert [(d["status"], d["detail"]) for d in sms["executionDetails"]][-1] == (
+        "Failed",
+        NO_INTEGRATION,
+    )

@@ -100,19 +100,24 @@ def _detail_view(job: Job, detail: tuple[str, float, str, str], provider: str) -
     }
 
 
-# The provider a job without a message names: Novu's own for the channel.
+# The provider a job names when its channel has no active integration: Novu's own.
 _NOVU_PROVIDERS = {"email": "novu-email", "sms": "novu-sms", "push": "fcm", "chat": "slack"}
 
 
-def _provider(job: Job) -> str:
+def _provider(notification: Notification, job: Job) -> str:
+    """The message's provider; else, as Novu's worker stamps a job when it creates it
+    (subscriber-job-bound.usecase.ts getProviderId), the first active integration's."""
     if job.message is not None:
         return job.message.provider_id
+    for integration in notification.env.integrations:
+        if integration.channel == job.step.type and integration.active:
+            return integration.provider_id
     return _NOVU_PROVIDERS.get(job.step.type, "novu")
 
 
 def job_view(notification: Notification, job: Job) -> dict[str, Any]:
     """ActivityNotificationJobResponseDto"""
-    provider = _provider(job)
+    provider = _provider(notification, job)
     step = job.step
     return {
         "_id": job.id,
