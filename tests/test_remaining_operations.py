@@ -8,6 +8,7 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from conftest import Api
 from entity_support import A_STAMP, env_of, error, invalid, ok
 
@@ -111,7 +112,8 @@ def test_chat_oauth_errors_and_hmac(api: Api) -> None:
         "Not Found",
     )
     assert api.get(base, params={"environmentId": "x"}).json() == invalid(
-        f"{base}?environmentId=x", {"environmentId": {"messages": ["environmentId must be a mongodb id"], "value": "x"}}
+        f"{base}?environmentId=x",
+        {"environmentId": {"messages": ["environmentId must be a mongodb id"], "value": "x"}},
     )
     slack(api, hmac=True, redirectUrl="https://app.example/done")
     path = "/v1/subscribers/user-1/credentials/slack/oauth"
@@ -129,3 +131,19 @@ def test_chat_oauth_errors_and_hmac(api: Api) -> None:
         f"{path}/callback", params={"environmentId": env.id, "hmacHash": digest, "code": "z"}
     )
     assert (back.status_code, back.headers["location"]) == (302, "https://app.example/done")
+
+
+def test_novu_py_online_flag(api: Api) -> None:
+    novu_py = pytest.importorskip("novu_py")
+    from novu_py.utils import BackoffStrategy, RetryConfig
+
+    novu = novu_py.Novu(
+        secret_key=api.key,
+        server_url=str(api.client.base_url).rstrip("/"),
+        retry_config=RetryConfig("none", BackoffStrategy(0, 0, 0, 0), False),
+    )
+    answer = novu.subscribers.properties.update_online_flag(
+        subscriber_id="user-2", update_subscriber_online_flag_request_dto={"is_online": False}
+    ).result
+    assert answer.subscriber_id == "user-2" and answer.is_online is False
+    assert answer.last_online_at is not None
