@@ -469,9 +469,9 @@ class Integrations:
         if conditions is not None:
             integration.conditions = copy.deepcopy(conditions)
             if conditions and was_primary:
-                # An integration with conditions is chosen by them, never as the primary.
+                # An integration with conditions is chosen by them, never as the primary. (Novu
+                # then recomputes priorities with a query that matches nothing: they stay.)
                 integration.primary = False
-                integration.priority = 1
         integration.updated_at = now
 
     def set_primary(self, integration: Integration, now: str) -> None:
