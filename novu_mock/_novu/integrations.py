@@ -15,6 +15,7 @@ from typing import Any
 from .._core.errors import NovuError, field_problem
 from .._core.http import Reply
 from .._core.request import Request
+from .._model.environment import Environment
 from .._model.integrations import (
     CHANNELS,
     CREDENTIAL_BOOLEANS,
@@ -27,7 +28,6 @@ from .._model.integrations import (
     Integrations,
     PrimaryNotSupported,
 )
-from .._model.stores import Environment
 from .listing import Problems, raise_problems
 
 _MONGO_ID = re.compile(r"^[0-9a-fA-F]{24}$")

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from .._core.errors import NovuError, field_problem
 from .._core.http import Reply
 from .._core.request import Request
-from .._model.stores import Environment, new_subscriber
+from .._model.environment import Environment
 from .listing import raise_problems
 from .subscribers import subscriber_view
 
@@ -145,10 +145,9 @@ def chat_oauth_callback(req: Request) -> Reply:
     if not code:
         raise NovuError(400, f"Provider {provider} returned error invalid_code")
     webhook = f"https://hooks.slack.com/services/novu-mock/{quote(code, safe='')}"
-    entity = env.subscribers.get(subscriber_id)
-    if entity is None:
-        entity = new_subscriber(subscriber_id, {}, req.stamp)
-        env.subscribers[subscriber_id] = entity
+    if subscriber_id not in env.subscribers:
+        env.save_subscriber({"subscriberId": subscriber_id}, req.stamp, replace_null=False)
+    entity = env.subscribers[subscriber_id]
     channel = {
         "providerId": provider,
         "credentials": {"webhookUrl": webhook, "channel": provider},
