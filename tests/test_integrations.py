@@ -553,3 +553,13 @@ def test_the_activity_feed_shows_the_skip_in_novus_words(api: Api) -> None:
         "Failed",
         NO_INTEGRATION,
     )
+
+
+def test_provider_overrides_follow_the_integration_that_sends(api: Api) -> None:
+    overrides = {"sendgrid": {"senderName": "Via SendGrid"}, "postmark": {"senderName": "Via PM"}}
+    [mail] = messages(api, transactionId=reset_password(api, overrides=overrides))
+    assert mail["senderName"] == "Via SendGrid"
+    postmark = create(api, providerId="postmark", channel="email", identifier="pm", active=True)
+    ok(api.post(f"/v1/integrations/{postmark['_id']}/set-primary"))
+    [mail] = messages(api, transactionId=reset_password(api, overrides=overrides))
+    assert (mail["providerId"], mail["senderName"]) == ("postmark", "Via PM")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .._delivery.run import flush, settle
+from .._delivery.run import settle
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
@@ -122,6 +122,18 @@ class Engine:
             return list(self._environments.values())
         env = self._environments.get(key)
         return [env] if env is not None else []
+
+    def delivered(self, key: str | None = None) -> list[Environment]:
+        """The environments of `key` (all without one) with their queued delivery runs done
+        (DESIGN 9). Read what they hold under `locked()`."""
+        with self._lock:
+            selected = self._selected(key)
+            settle(selected, "GET", "", self.journal_limit)
+            return selected
+
+    def locked(self) -> threading.RLock:
+        """The engine's lock: hold it while reading an environment's state."""
+        return self._lock
 
     @property
     def documents(self) -> tuple[Mapping[str, Any], ...]:
@@ -370,15 +382,6 @@ class Engine:
                 "requests": sum(len(env.journal.requests) for env in envs)
                 + len(self._strays.requests),
             }
-
-    def delivered(self, key: str | None = None) -> list[Environment]:
-        """The environments of `key` (every one without a key) with their queued delivery runs
-        done, for the readers of messages and skips."""
-        with self._lock:
-            selected = self._selected(key)
-            for env in selected:
-                flush(env, self.journal_limit)
-            return selected
 
     def environment_names(self) -> list[str]:
         """The masked keys of the environments, sorted."""

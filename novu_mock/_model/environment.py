@@ -60,6 +60,11 @@ class Environment:
         self.buckets: dict[str, Any] = {}  # rate-limit category -> token bucket
         self.faults: list[Any] | None = None  # armed fault rules; None until first armed
         # Delivery (messages) and the scheduler (pending jobs, clock hook) add their state here.
+        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
+        self.pending: list[Any] = []
+        self.notifications: list[Any] = []
+        self.messages: list[Any] = []
+        self.suspended: list[Any] = []
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self.tenants: dict[str, Tenant] = {}
@@ -67,11 +72,6 @@ class Environment:
         self.outcomes: list[dict[str, Any]] = []
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
-        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
-        self.pending: list[Any] = []
-        self.notifications: list[Any] = []
-        self.messages: list[Any] = []
-        self.suspended: list[Any] = []
         self.integrations = Integrations(self.id, self.organization_id)
         fixtures = list(fixtures)
         if not any("integrations" in doc for doc in fixtures):
@@ -86,6 +86,10 @@ class Environment:
         self.journal.triggers.clear()
         self.journal.requests.clear()
         self.processed.clear()
+        self.pending.clear()
+        self.notifications.clear()
+        self.messages.clear()
+        self.suspended.clear()
         self.idempotency.clear()
 
     def fresh(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> Environment:
