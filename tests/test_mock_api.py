@@ -113,6 +113,32 @@ def test_interception_ends_with_the_block(mock: NovuMock) -> None:
     assert not HTTPCoreMocker._patches
 
 
+def test_interception_restores_httpcore_exactly(mock: NovuMock) -> None:
+    """The fixture's own patching (not respx's mock.patch) leaves httpcore as it found it,
+    inherited methods included, also when the test's own respx router leaves last."""
+    import httpcore
+    import respx
+    from respx.mocks import HTTPCoreMocker
+
+    classes = [httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.AsyncConnectionPool]
+    before = [dict(vars(c)) for c in classes]
+    for _ in range(2):
+        with mock.intercept():
+            assert httpcore.HTTPProxy.handle_request is not before[0]["handle_request"]
+        assert [dict(vars(c)) for c in classes] == before
+    theirs = respx.mock(assert_all_called=False)
+    theirs.get("https://example.test/").respond(204)
+    interception = mock.intercept()
+    interception.__enter__()
+    theirs.start()
+    interception.__exit__(None, None, None)  # ours leaves first: respx keeps the patches
+    assert HTTPCoreMocker._patches
+    assert httpx.get("https://example.test/").status_code == 204
+    theirs.stop()
+    assert not HTTPCoreMocker._patches
+    assert [dict(vars(c)) for c in classes] == before
+
+
 def test_base_urls_with_a_path_prefix(client: httpx.Client) -> None:
     mock = NovuMock([DEFAULT], base_urls=["http://novu.internal:3000/proxy/novu/"])
     with mock.intercept(base_urls="https://self-hosted.example"):

@@ -31,6 +31,7 @@ FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
 DEFAULT_MAX_ENVIRONMENTS = 10_000
 _R = TypeVar("_R", TriggerRecord, RequestRecord)
 _by_seq = attrgetter("seq")
+_ROUTER = Router(ROUTES)  # compiled once: the table is constant, every engine shares it
 BEARER_HINT = (
     'novu-mock: Novu\'s API keys go in "Authorization: ApiKey <key>"; Bearer is for dashboard '
     "user sessions, which Novu answers with this 401"
@@ -91,7 +92,7 @@ class Engine:
         self.clock = clock or Clock()
         self.journal_limit = journal_limit
         self.max_environments = max_environments
-        self._router = Router(ROUTES)
+        self._router = _ROUTER
         self._environments: OrderedDict[str, Environment] = OrderedDict()
         # Novu calls that reached no environment (a 401, a 404 without a key): their records.
         self._strays = Journal(journal_limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -537,6 +538,7 @@ def _load(sources: list[Any]) -> list[Fixture]:
     return [Fixture(name, dict(doc)) for name, doc in raw]
 
 
+@functools.cache  # the fixture reads it per test; files do not move in a run
 def bundled(name: str = "default.yaml") -> Path:
     """Path of a fixture file shipped with novu-mock (`default.yaml`, `statuses.yaml`)."""
     packaged = resources.files("novu_mock").joinpath("_bundled", name)

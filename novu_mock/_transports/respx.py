@@ -10,6 +10,8 @@ engine call.
 from __future__ import annotations
 
 import asyncio
+import functools
+import pkgutil
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +29,7 @@ NOVU_BASE_URLS = ("https://api.novu.co", "https://eu.api.novu.co")
 _Target = tuple[str, str, "int | None", str]
 
 
+@functools.lru_cache(maxsize=256)  # every test's router parses the same few base URLs
 def parse_base_url(base_url: str) -> _Target:
     """The parts of a base URL that a request must share to be routed to the mock."""
     url = httpx.URL(base_url.strip())
@@ -57,6 +60,56 @@ def _outcome(reply: Reply, request: httpx.Request) -> httpx.Response:
     if reply.connection == "timeout":
         raise httpx.ReadTimeout("timed out (novu-mock fault)", request=request)
     return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+
+class _Patch:
+    """One of respx's httpcore patches, as `unittest.mock.patch(target, spec=True,
+    new_callable=HTTPCoreMocker.mock)` makes it, but set and restored with setattr: respx's own
+    start() resolves each dotted target by importing it again and re-inspects each method, about
+    97 imports per start, most of a test's fixture cost. Same `start`/`stop` protocol, so
+    respx's `HTTPCoreMocker.stop()` (a test's own respx router leaving last) stops it."""
+
+    __slots__ = ("local", "name", "original", "owner", "replacement")
+
+    def __init__(self, owner: Any, name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self.original = getattr(owner, name)
+        self.local = name in vars(owner)  # inherited: stop() deletes, as mock.patch does
+        self.replacement = HTTPCoreMocker.mock(self.original)
+
+    def start(self) -> None:
+        setattr(self.owner, self.name, self.replacement)
+
+    def stop(self) -> None:
+        if self.local:
+            setattr(self.owner, self.name, self.original)
+        else:
+            delattr(self.owner, self.name)
+
+
+_owners: dict[str, Any] = {}  # dotted target -> its class, imported once per process
+_made: dict[tuple[str, str], _Patch] = {}
+
+
+def _start_httpcore_mocker() -> None:
+    """`HTTPCoreMocker.start()`, with each patch made once per process and reused while the
+    method it replaces is still the one on the class (else made again, as respx would)."""
+    if HTTPCoreMocker._patches:  # respx's rule: patch only once
+        return
+    for target in HTTPCoreMocker.targets:
+        if target not in _owners:
+            _owners[target] = pkgutil.resolve_name(target)
+        owner = _owners[target]
+        for method in HTTPCoreMocker.target_methods:
+            current = getattr(owner, method, None)
+            if current is None:
+                continue  # respx skips a method the class lacks (AttributeError)
+            patch = _made.get((target, method))
+            if patch is None or patch.original is not current:
+                patch = _made[(target, method)] = _Patch(owner, method)
+            patch.start()
+            HTTPCoreMocker._patches.append(patch)  # type: ignore[arg-type]
 
 
 class NovuRouter:
@@ -138,7 +191,7 @@ class NovuRouter:
     def start(self) -> None:
         # First in line: the innermost interception answers Novu's URLs.
         HTTPCoreMocker.routers.insert(0, self)  # type: ignore[arg-type]
-        HTTPCoreMocker.start()
+        _start_httpcore_mocker()
         self.started = True
 
     def stop(self, *_: Any) -> None:
