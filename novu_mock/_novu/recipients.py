@@ -11,13 +11,16 @@ from .._model.values import short
 class Plan:
     """The parsed recipients of one trigger, before anything is written."""
 
-    __slots__ = ("direct", "invalid", "notes", "topics")
+    __slots__ = ("direct", "invalid", "notes", "topics", "upserts")
 
     def __init__(self) -> None:
         self.direct: dict[str, dict[str, Any]] = {}
         self.topics: list[tuple[str, list[str]]] = []
         self.notes: list[str] = []
         self.invalid = False
+        # Whether a subscriber object with fields besides its id was planned: only those can
+        # change a stored subscriber (the trigger then lets queued runs go first).
+        self.upserts = False
 
 
 def _valid_id(value: Any) -> str | None:
@@ -46,6 +49,12 @@ def plan(to: Any, validate: bool) -> Plan:
     result = Plan()
     single = not isinstance(to, list)
     for i, item in enumerate((to,) if single else to):
+        if validate and type(item) is str:
+            # The common case, a subscriberId, without the general checks below (same result).
+            trimmed = item.strip()
+            if trimmed:
+                result.direct[trimmed] = {"subscriberId": trimmed}
+                continue
         if validate:
             valid = _validated(item)
             if valid is None:
@@ -77,6 +86,7 @@ def plan(to: Any, validate: bool) -> Plan:
             and not isinstance(item["subscriberId"], list)
         ):
             result.direct[str(item["subscriberId"])] = item
+            result.upserts = result.upserts or len(item) > 1
         else:
             result.notes.append(
                 "Novu's worker would fail this whole trigger after answering: subscriberId under "
@@ -84,6 +94,7 @@ def plan(to: Any, validate: bool) -> Plan:
                 f"subscriberId property ({short(item)})"
             )
             result.direct.clear()
+            result.upserts = False
             result.topics.clear()
             return result
     return result

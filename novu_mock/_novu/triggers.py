@@ -194,8 +194,11 @@ def _dispatch(
         if recipients is None:  # a broadcast reaches everyone
             reached = list(env.subscribers)
         else:
-            for define in recipients.direct.values():
-                env.upsert_recipient(define, ctx.stamp)
+            stored = env.subscribers
+            for sub_id, define in recipients.direct.items():
+                # A bare id of a stored subscriber changes nothing: skip the call.
+                if len(define) > 1 or sub_id not in stored:
+                    env.upsert_recipient(define, ctx.stamp)
             reached, topic_notes = fan_out(env, recipients, actor_id)
             notes.extend(topic_notes)
         env.apply_trigger_tenant(event.get("tenant"), ctx.stamp)
@@ -221,7 +224,7 @@ def _changes_entities(event: dict[str, Any], recipients: Plan | None) -> bool:
     """Whether the event's upserts may change a subscriber or tenant (objects with fields)."""
     if isinstance(event.get("actor"), dict) or isinstance(event.get("tenant"), dict):
         return True
-    return recipients is not None and any(len(d) > 1 for d in recipients.direct.values())
+    return recipients is not None and recipients.upserts
 
 
 def run_event(
