@@ -45,6 +45,7 @@ def test_bench_smoke_writes_every_row(tmp_path: Path) -> None:
         "peer_moto_ratio",
         "peer_moto_growth",
         "collect_plugin_ms",
+        "collect_plugin_cpu_ms",
         "bounded_fresh_keys_mb",
         "bounded_big_bodies_mb",
         "bounded_throwaway_keys_mb",
