@@ -16,7 +16,17 @@ from novu_mock import __version__
 from ._config import FULL, SMOKE, Sizes
 from ._report import Row, table
 
-SECTIONS = ("engine", "inprocess", "fixture", "server", "peer", "memory", "scaling", "bounded")
+SECTIONS = (
+    "engine",
+    "inprocess",
+    "fixture",
+    "server",
+    "peer",
+    "memory",
+    "scaling",
+    "delivery",
+    "bounded",
+)
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -50,6 +60,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .bounded import bounded_rows
 
         return bounded_rows
+    if name == "delivery":
+        from .delivery import delivery_rows
+
+        return delivery_rows
     from .engine import scaling_rows
 
     return scaling_rows
