@@ -40,8 +40,9 @@ PRISM_DIR = Path.home() / ".cache" / "novu-mock-bench" / "prism"
 
 
 @contextmanager
-def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[str]:
-    """A server subprocess; yields the base URL of the first output line matching `ready`.
+def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[tuple[str, int]]:
+    """A server subprocess; yields the base URL of the first output matching `ready` and the
+    process id.
     Its output goes to a file: Prism logs every request, and an unread pipe would block it."""
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -59,7 +60,7 @@ def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[str]:
             if url is None:
                 raise RuntimeError(f"server did not start: {' '.join(args)}")
             time.sleep(0.3)  # uvicorn prints nothing when ready; the socket is already bound
-            yield url
+            yield url, proc.pid
         finally:
             proc.terminate()
             try:
@@ -224,11 +225,11 @@ def server_rows(sizes: Sizes, loadgen: str = "auto") -> list[Row]:
             bare_cmd = [sys.executable, "-m", "bench._bare_app", str(canned[kind])]
             with ExitStack() as stack:
                 urls = {
-                    "mock": stack.enter_context(_process(mock_cmd)),
-                    "bare": stack.enter_context(_process(bare_cmd)),
+                    "mock": stack.enter_context(_process(mock_cmd))[0],
+                    "bare": stack.enter_context(_process(bare_cmd))[0],
                 }
                 if kind == "bulk" and isinstance(prism, list):
-                    urls["prism"] = stack.enter_context(_process(prism, _PRISM_READY))
+                    urls["prism"] = stack.enter_context(_process(prism, _PRISM_READY))[0]
                 got = _rounds(tool, urls, path, bodies[kind], folder, sizes, sizes.concurrency)
                 latency = (
                     _rounds(tool, {"mock": urls["mock"]}, path, bodies[kind], folder, sizes, 16)

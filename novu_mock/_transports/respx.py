@@ -76,7 +76,7 @@ class _Patch:
         self.name = name
         self.original = getattr(owner, name)
         self.local = name in vars(owner)  # inherited: stop() deletes, as mock.patch does
-        self.replacement = HTTPCoreMocker.mock(self.original)
+        self.replacement = HTTPCoreMocker.mock(self.original)  # type: ignore[no-untyped-call]
 
     def start(self) -> None:
         setattr(self.owner, self.name, self.replacement)
