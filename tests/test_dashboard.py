@@ -102,7 +102,7 @@ STATUSES = ("processed", "processed", "processed", "error", "trigger_not_active"
 def big_engine() -> Engine:
     """An engine whose journal holds 100,000 records over two environments."""
     engine = Engine([bundled()])
-    envs = [engine.environment("key-aaaa"), engine.environment("key-bbbb")]
+    envs = [engine.environment("dashboard-key-aaaa"), engine.environment("dashboard-key-bbbb")]
     engine.journal.extend(
         record(envs[i % 2], i, WORKFLOWS[i % 4], STATUSES[i % 5], f"user-{i % 50}")
         for i in range(100_000)
@@ -151,7 +151,7 @@ def test_paging_100k_without_filters_slices_newest_first(big_engine: Engine) -> 
 
 
 def test_environment_of_the_api_key_scopes_the_listing(big_engine: Engine) -> None:
-    mine = data(get(big_engine, "/_mock/dashboard/triggers", "limit=500", key="key-bbbb"))
+    mine = data(get(big_engine, "/_mock/dashboard/triggers", "limit=500", key="dashboard-key-bbbb"))
     assert mine["total"] == 50_000
     assert {row["environment"] for row in mine["data"]} == {"****bbbb"}
     unknown = data(get(big_engine, "/_mock/dashboard/triggers", key="never-used"))

@@ -73,7 +73,8 @@ def _number(query: dict[str, str], name: str, default: int, low: int, high: int)
     raw = query.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only: str.isdigit() takes "²" and "٣", which int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
         raise NovuError(422, f"{name} must be an integer from {low} to {high}")
     return int(raw)
 
@@ -90,14 +91,22 @@ def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) ->
 def version(req: Request) -> Reply:
     """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
     engine = req.engine
-    journal = engine.journal
+    if req.key is None:
+        journal = engine.journal
+        requests = len(engine.request_journal)
+        environments = sorted(env.masked or "" for env in engine.environments.values())
+    else:
+        # A key sees its own environment only, as every admin call with a key does.
+        journal = [r for r in engine.journal if r.environment is req.env]
+        requests = sum(1 for r in engine.request_journal if r.environment is req.env)
+        environments = [req.env.masked or ""] if req.env is not None else []
     return Reply.json(
         200,
         {
             "triggers": len(journal),
             "last": journal[-1].seq if journal else 0,
-            "requests": len(engine.request_journal),
-            "environments": sorted(env.masked or "" for env in engine.environments.values()),
+            "requests": requests,
+            "environments": environments,
         },
     )
 
@@ -124,7 +133,7 @@ def triggers(req: Request) -> Reply:
 def trigger(req: Request) -> Reply:
     """GET /_mock/dashboard/triggers/{seq}: one TriggerRecord, its answer and HTTP status."""
     raw = req.params["seq"]
-    record = find(req.engine.journal, int(raw)) if raw.isdigit() else None
+    record = find(req.engine.journal, int(raw)) if raw.isascii() and raw.isdigit() else None
     if record is None or (req.key is not None and record.environment is not req.env):
         raise NovuError(404, f"No trigger record {raw} in the journal")
     found = answer_of(record, req.engine.request_journal)

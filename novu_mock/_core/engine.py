@@ -12,6 +12,7 @@ from typing import Any
 
 from .._model.clock import Clock, iso_utc
 from .._model.fixtures import Fixture, FixtureError, load, problems_of
+from .._model.masks import Masks
 from .._model.stores import Environment, RequestRecord, TriggerRecord
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
@@ -27,8 +28,9 @@ _log = logging.getLogger("novu_mock")
 _INTERNAL = "Internal server error, contact support and provide them with the errorId"
 
 
-def authenticate(headers: Mapping[str, str]) -> str:
-    """The API key of `Authorization: ApiKey <key>`; NovuError with Novu's 401s (contract 1.2)."""
+def authenticate(headers: Mapping[str, str], masks: Masks | None = None) -> str:
+    """The API key of `Authorization: ApiKey <key>`; NovuError with Novu's 401s (contract 1.2).
+    A scheme word that may be a key (`ApiKey<key>` without its space) is echoed as its mask."""
     raw = headers.get("authorization", "").strip()
     if not raw:
         raise NovuError(401, "Missing authorization header")
@@ -36,7 +38,8 @@ def authenticate(headers: Mapping[str, str]) -> str:
     if scheme == "Bearer":
         raise NovuError(401, "Unauthorized", reason=False)
     if scheme != "ApiKey":
-        raise NovuError(401, f'Invalid authentication scheme: "{scheme}"')
+        shown = scheme if rest.strip() else (masks or Masks()).scheme(scheme)
+        raise NovuError(401, f'Invalid authentication scheme: "{shown}"')
     key = rest.strip()
     if not key:
         raise NovuError(401, "Unauthorized", reason=False)
@@ -77,6 +80,7 @@ class Engine:
         self.faults = Faults()
         self.rate_limiter = RateLimiter()
         self.idempotency = Idempotency()
+        self.masks = Masks()  # the one place keys become masks (DESIGN section 6)
 
     # -- environments -----------------------------------------------------------------------
 
@@ -90,6 +94,7 @@ class Engine:
             # than what that call creates.
             seeded = self.clock.now() if now is None else now
             env = Environment(key, self.documents, seeded, self.journal)
+            env.masked = self.masks.of(key)
             self.environments[key] = env
         return env
 
@@ -118,12 +123,12 @@ class Engine:
                     raise NovuError(404, f"Cannot {method} {url}")
                 if admin:
                     if call.headers.get("authorization", "").strip():
-                        req.key = authenticate(call.headers)
+                        req.key = authenticate(call.headers, self.masks)
                         if self.api_keys is not None and req.key not in self.api_keys:
                             raise NovuError(401, "API Key not found")
                         req.env = self.environments.get(req.key)
                 else:
-                    req.key = authenticate(call.headers)
+                    req.key = authenticate(call.headers, self.masks)
                     req.env = self.environment(req.key, now)
             except NovuError as exc:
                 reply = error_reply(exc, url, stamp)
@@ -134,7 +139,8 @@ class Engine:
                     reply = self._answer(req, route) if admin else self._policed(route, req, path)
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback
                     reply = self._internal_error(req)
-            if not admin:
+            # Unknown /_mock paths are admin mistakes, not Novu requests: not journaled.
+            if not admin and not (path == "/_mock" or path.startswith("/_mock/")):
                 self._record_request(req, reply, started)
             if self.journal_limit is not None:
                 self._trim(self.journal_limit)
@@ -212,7 +218,7 @@ class Engine:
                 method=call.method.upper(),
                 path=call.path,
                 query=call.query,
-                headers=call.headers,
+                headers=self._shown_headers(call.headers),
                 body=body,
                 status=reply.status,
                 response=response,
@@ -221,6 +227,13 @@ class Engine:
                 environment=req.env,
             )
         )
+
+    def _shown_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers as a journal keeps them: the Authorization header masked, whatever its shape."""
+        shown = dict(headers)
+        if "authorization" in shown:
+            shown["authorization"] = self.masks.authorization(shown["authorization"])
+        return shown
 
     # -- admin operations (also the Python API's) -------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .clock import iso_utc
+from .masks import base_mask
 
 SUBSCRIBER_FIELDS = (
     "email",
@@ -30,8 +31,9 @@ def object_id() -> str:
 
 
 def mask_key(key: str) -> str:
-    """`****` and the key's last four characters."""
-    return "****" + key[-4:]
+    """`****` and the key's last four characters (none for a key shorter than 12); the engine
+    makes masks unique (_model/masks.py)."""
+    return base_mask(key)
 
 
 # Journal sequence numbers: unique and increasing for the whole process, never reused after a
@@ -272,12 +274,7 @@ class RequestRecord:
                 )
             else:
                 query[name] = value
-        headers = dict(self.headers)
-        if "authorization" in headers:
-            scheme, _, key = headers["authorization"].partition(" ")
-            headers["authorization"] = (
-                f"{scheme} {mask_key(key.strip())}" if key.strip() else scheme
-            )
+        headers = dict(self.headers)  # masked when recorded (Engine._shown_headers)
         return {
             "method": self.method,
             "path": self.path,

@@ -271,12 +271,24 @@ def post_faults(req: Request) -> Reply:
     """POST /_mock/faults: arm one fault (an object) or several (an array)."""
     specs = _specs(req)
     engine = req.engine
-    return Reply.json(201, {"data": engine.faults.add(specs, req.key, engine.documents)})
+    return Reply.json(
+        201, {"data": _masked(engine, engine.faults.add(specs, req.key, engine.documents))}
+    )
 
 
 def get_faults(req: Request) -> Reply:
     """GET /_mock/faults: the armed faults with what remains of their `times`."""
-    return Reply.json(200, {"data": req.engine.faults.listing(req.key, req.engine.documents)})
+    listing = req.engine.faults.listing(req.key, req.engine.documents)
+    return Reply.json(200, {"data": _masked(req.engine, listing)})
+
+
+def _masked(engine: Engine, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Faults as the admin API shows them: `when.apiKey` as its mask (DESIGN section 6)."""
+    for fault in faults:
+        when = fault.get("when")
+        if isinstance(when, dict) and isinstance(when.get("apiKey"), str):
+            fault["when"] = {**when, "apiKey": engine.masks.of(when["apiKey"])}
+    return faults
 
 
 def delete_faults(req: Request) -> Reply:
