@@ -48,7 +48,7 @@ def _reads_answer(api: Api) -> None:
     ("path", "body"),
     [
         ("/v2/subscribers", {"subscriberId": "deep-1", "data": _nested(500)}),
-        (TRIGGER, {"name": "welcome", "to": {"subscriberId": "deep-2", "data": _nested(500)}}),
+        ("/v1/tenants", {"identifier": "deep-t", "name": "t", "data": _nested(200)}),
         ("/_mock/fixtures", {"subscribers": [{"subscriberId": "deep-3", "data": _nested(500)}]}),
     ],
 )
@@ -60,6 +60,29 @@ def test_data_nested_deeper_than_novus_stores_take_is_refused_up_front(
     assert response.json()["message"] == (
         "Invalid JSON body: nested deeper than 100 levels (MongoDB's limit)"
     )
+    _reads_answer(api)
+
+
+def test_deep_trigger_data_is_accepted_as_novu_queues_it_and_every_read_answers(api: Api) -> None:
+    # Novu answers 201 (the event is queued before MongoDB sees it); its worker then cannot
+    # store a subscriber that deep, so neither does the mock.
+    body = {"name": "welcome", "to": {"subscriberId": "deep-2", "data": _nested(500)}}
+    response = api.post(TRIGGER, body)
+    assert response.status_code == 201, response.text
+    response = api.post(TRIGGER, {"name": "welcome", "to": "u", "payload": _nested(505)})
+    assert response.status_code == 201, response.text
+    _reads_answer(api)
+    assert all(s["subscriberId"] != "deep-2" for s in api.state()["subscribers"])
+    assert (
+        api.get(
+            "/_mock/dashboard/triggers/%d"
+            % api.get("/_mock/dashboard/triggers").json()["data"][0]["seq"]
+        ).status_code
+        == 200
+    )
+    response = api.post(TRIGGER, {"name": "welcome", "to": "u", "payload": _nested(600)})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid JSON body: nested deeper than 512 levels"
     _reads_answer(api)
 
 
@@ -75,7 +98,7 @@ def test_data_at_the_nesting_limit_is_kept_and_every_read_answers(api: Api) -> N
 
 def test_deep_fixture_documents_are_refused_with_the_path() -> None:
     with pytest.raises(FixtureError) as caught:
-        NovuMock([{"subscribers": [{"subscriberId": "x", "data": _nested(150)}]}])
+        NovuMock([{"subscribers": [{"subscriberId": "x", "data": _nested(5000)}]}])
     assert any("subscribers[0].data" in p and "100 levels" in p for p in caught.value.problems)
 
 
@@ -138,9 +161,7 @@ def test_masks_are_unique_in_order_of_arrival() -> None:
         assert environments == ["****-key", "****-key~2", "****-key~3", "****"]
         version = client.get("/_mock/dashboard/version").json()
         assert version["environments"] == sorted(state)
-        rows = client.get(
-            "/_mock/dashboard/triggers", params={"environment": "****-key~2"}
-        ).json()
+        rows = client.get("/_mock/dashboard/triggers", params={"environment": "****-key~2"}).json()
         assert rows["total"] == 1
         assert rows["data"][0]["environment"] == "****-key~2"
 
@@ -245,9 +266,7 @@ def test_a_catastrophic_pattern_is_a_400_within_the_budget(api: Api) -> None:
         ({"title": {}}, "credentials.title must be a string"),
     ],
 )
-def test_credentials_are_type_checked(
-    api: Api, credentials: dict[str, Any], message: str
-) -> None:
+def test_credentials_are_type_checked(api: Api, credentials: dict[str, Any], message: str) -> None:
     assert api.post("/v2/subscribers", {"subscriberId": "cred-1"}).status_code == 201
     for method in ("PUT", "PATCH"):
         response = api.request(
@@ -259,7 +278,10 @@ def test_credentials_are_type_checked(
         assert message in json.dumps(response.json()), response.text
     response = api.post(
         "/v1/subscribers",
-        {"subscriberId": "cred-2", "channels": [{"providerId": "slack", "credentials": credentials}]},
+        {
+            "subscriberId": "cred-2",
+            "channels": [{"providerId": "slack", "credentials": credentials}],
+        },
     )
     assert response.status_code in (400, 422), response.text
     assert all(s["subscriberId"] != "cred-2" for s in api.state()["subscribers"])
@@ -323,7 +345,11 @@ def test_unknown_admin_paths_are_404_and_not_journaled(api: Api) -> None:
 def test_every_problem_of_a_fixture_document_is_reported_at_once(api: Api) -> None:
     document = {
         "workflows": [
-            {"workflowId": "w", "steps": [{"type": "pigeon"}], "tenantOverrides": {"ghost": {"active": False}}}
+            {
+                "workflowId": "w",
+                "steps": [{"type": "pigeon"}],
+                "tenantOverrides": {"ghost": {"active": False}},
+            }
         ],
         "topics": [{"key": "t", "subscribers": ["nobody"]}],
         "subscribers": [{"subscriberId": "a"}, {"subscriberId": "a"}],

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from .._model.limits import MAX_DEPTH, MAX_EVENT_DEPTH, deeper_than
 from .errors import NovuError
 from .http import Call
 
@@ -31,6 +32,11 @@ def parse_json(raw: bytes) -> Any:
     """JSON as body-parser reads it; ValueError with a position for anything else."""
     text = raw.decode("utf-8")
     return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+
+
+def _too_deep(limit: int) -> NovuError:
+    why = " (MongoDB's limit)" if limit == MAX_DEPTH else ""
+    return NovuError(400, f"Invalid JSON body: nested deeper than {limit} levels{why}")
 
 
 class Request:
@@ -78,11 +84,20 @@ class Request:
             except UnicodeDecodeError:
                 raise NovuError(400, "Invalid JSON body: the body is not valid UTF-8") from None
             except RecursionError:
-                raise NovuError(400, "Invalid JSON body: nested too deeply") from None
+                raise _too_deep(self.depth_limit()) from None
             except ValueError as exc:
                 raise NovuError(400, f"Invalid JSON body: {exc}") from None
+            limit = self.depth_limit()
+            # Cheap first: a body with few brackets cannot nest deeply.
+            if body.count(b"{") + body.count(b"[") > limit and deeper_than(value, limit):
+                raise _too_deep(limit)
         self._body, self._parsed = value, True
         return value
+
+    def depth_limit(self) -> int:
+        """How deep this call's body may nest (README "Deep data"): Novu stores entities in
+        MongoDB (100 levels at most) but queues trigger events first (accepted deeper)."""
+        return MAX_EVENT_DEPTH if "/v1/events/" in self.call.path else MAX_DEPTH
 
     def json_object(self) -> dict[str, Any]:
         """The body as a JSON object (`{}` when empty), as Novu's DTOs need it."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._core.text import js_trim
+from .._model.limits import MAX_DEPTH, deeper_than
 from .._model.stores import Environment, new_subscriber
 
 _UPDATED_WHEN_NOT_NULL = ("firstName", "lastName", "phone", "avatar", "locale", "timezone", "data")
@@ -23,7 +25,7 @@ class Plan:
 
 def _valid_id(value: Any) -> str | None:
     if isinstance(value, str):
-        trimmed = value.strip()
+        trimmed = js_trim(value)  # contract D16: JavaScript's white space, not Python's
         return trimmed or None
     return None
 
@@ -123,6 +125,8 @@ def fan_out(
 
 def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> None:
     """Create or update a subscriber as Novu's worker does for a recipient or an actor (5.2)."""
+    if deeper_than(define, MAX_DEPTH - 1):
+        return  # MongoDB refuses it: Novu's worker cannot store this subscriber either
     sub_id = str(define["subscriberId"])
     existing = env.subscribers.get(sub_id)
     if existing is None:
@@ -148,8 +152,8 @@ def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> Non
 
 def update_tenant(env: Environment, tenant: Any, now: str) -> None:
     """Apply a tenant object's name and data to the (existing) tenant (5.4)."""
-    if not isinstance(tenant, dict):
-        return
+    if not isinstance(tenant, dict) or deeper_than(tenant, MAX_DEPTH - 1):
+        return  # (too deep: MongoDB refuses it, so Novu's worker cannot store it either)
     stored = env.tenants.get(tenant.get("identifier"))  # type: ignore[arg-type]
     if stored is None:
         return
