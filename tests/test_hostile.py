@@ -75,8 +75,8 @@ def test_deep_trigger_data_is_accepted_as_novu_queues_it_and_every_read_answers(
     assert all(s["subscriberId"] != "deep-2" for s in api.state()["subscribers"])
     assert (
         api.get(
-            "/_mock/dashboard/triggers/%d"
-            % api.get("/_mock/dashboard/triggers").json()["data"][0]["seq"]
+            "/_mock/dashboard/triggers/"
+            + str(api.get("/_mock/dashboard/triggers").json()["data"][0]["seq"])
         ).status_code
         == 200
     )
@@ -274,7 +274,7 @@ def test_credentials_are_type_checked(api: Api, credentials: dict[str, Any], mes
             "/v1/subscribers/cred-1/credentials",
             {"providerId": "slack", "credentials": credentials},
         )
-        assert response.status_code == 400, response.text
+        assert response.status_code == 422, response.text
         assert message in json.dumps(response.json()), response.text
     response = api.post(
         "/v1/subscribers",
@@ -283,7 +283,8 @@ def test_credentials_are_type_checked(api: Api, credentials: dict[str, Any], mes
             "channels": [{"providerId": "slack", "credentials": credentials}],
         },
     )
-    assert response.status_code in (400, 422), response.text
+    assert response.status_code == 422, response.text
+    assert message.replace("credentials.", "channels.0.credentials.") in response.text
     assert all(s["subscriberId"] != "cred-2" for s in api.state()["subscribers"])
 
 
@@ -363,3 +364,41 @@ def test_every_problem_of_a_fixture_document_is_reported_at_once(api: Api) -> No
         "topics[0].subscribers[0]",
         "subscribers[1].subscriberId",
     } <= set(errors), errors
+
+
+def test_recipient_objects_store_only_fields_that_conform(api: Api) -> None:
+    to = {
+        "subscriberId": "loose-1",
+        "firstName": {"a": 1},
+        "email": ["x"],
+        "lastName": "Kept",
+        "channels": [{"providerId": "slack", "credentials": {"webhookUrl": [[None]]}}],
+    }
+    assert api.post(TRIGGER, {"name": "welcome", "to": to}).status_code == 201
+    subscriber = api.get("/v2/subscribers/loose-1").json()["data"]
+    assert subscriber["lastName"] == "Kept"
+    assert "firstName" not in subscriber
+    assert "email" not in subscriber or subscriber["email"] is None
+    assert not subscriber.get("channels")
+
+
+def test_fixture_channels_are_type_checked() -> None:
+    with pytest.raises(FixtureError) as caught:
+        NovuMock(
+            [
+                {
+                    "subscribers": [
+                        {
+                            "subscriberId": "s",
+                            "channels": [
+                                {"providerId": "slack", "credentials": {"webhookUrl": [[None]]}}
+                            ],
+                        }
+                    ]
+                }
+            ]
+        )
+    assert any(
+        "subscribers[0].channels[0].credentials.webhookUrl: expected a string" in p
+        for p in caught.value.problems
+    ), caught.value.problems

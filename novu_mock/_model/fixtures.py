@@ -172,6 +172,33 @@ _workflow = _object(
         "payloadSchema": (_json_schema, False),
     }
 )
+# A subscriber's channel as novu-openapi.json's `ChannelSettingsDto` holds it (its
+# `ChannelCredentials`: strings, and `deviceTokens`, a list of strings).
+_credentials = _object(
+    {
+        **{
+            name: (_string, False)
+            for name in (
+                "webhookUrl",
+                "channel",
+                "alertUid",
+                "title",
+                "imageUrl",
+                "state",
+                "externalUrl",
+            )
+        },
+        "deviceTokens": (_list_of(_string), False),
+    }
+)
+_channel = _object(
+    {
+        "providerId": (_nonempty, True),
+        "credentials": (_credentials, True),
+        "integrationIdentifier": (_string, False),
+        "_integrationId": (_string, False),
+    }
+)
 _subscriber = _object(
     {
         "subscriberId": (_nonempty, True),
@@ -183,7 +210,7 @@ _subscriber = _object(
         "locale": (_optional_string, False),
         "timezone": (_optional_string, False),
         "data": (_mapping, False),
-        "channels": (_list, False),
+        "channels": (_list_of(_channel), False),
         "preferences": (_mapping, False),
     }
 )

@@ -127,6 +127,7 @@ def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> Non
     """Create or update a subscriber as Novu's worker does for a recipient or an actor (5.2)."""
     if deeper_than(define, MAX_DEPTH - 1):
         return  # MongoDB refuses it: Novu's worker cannot store this subscriber either
+    define = _conforming(define)
     sub_id = str(define["subscriberId"])
     existing = env.subscribers.get(sub_id)
     if existing is None:
@@ -148,6 +149,19 @@ def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> Non
         changed = True
     if changed:
         existing["updatedAt"] = now
+
+
+def _conforming(define: dict[str, Any]) -> dict[str, Any]:
+    """A recipient object without the fields the subscriber schema would not hold (Novu does
+    not validate `to` items; its worker's store refuses what does not cast), so every later
+    subscriber read conforms to novu-openapi.json."""
+    from .subscribers import body_problems
+
+    problems = body_problems(define, require_id=False, channels=True)
+    if not problems:
+        return define
+    wrong = {key.split(".", 1)[0] for key in problems}
+    return {k: v for k, v in define.items() if k not in wrong}
 
 
 def update_tenant(env: Environment, tenant: Any, now: str) -> None:
