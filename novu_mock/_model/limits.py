@@ -41,7 +41,9 @@ def deep_path(value: Any, limit: int = MAX_DEPTH, segments: int = 3) -> str:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for name, child in items:
             if isinstance(child, (dict, list)) and deeper_than(child, limit - level):
-                path += f"[{name}]" if isinstance(value, list) else (f".{name}" if path else name)
+                path += (
+                    f"[{name}]" if isinstance(value, list) else (f".{name}" if path else str(name))
+                )
                 value, level = child, level + 1
                 break
         else:

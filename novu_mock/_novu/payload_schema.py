@@ -92,7 +92,7 @@ def _additional_properties(
 
 # Draft 7 with every regular expression matched under the budget (pattern, patternProperties,
 # and additionalProperties, which consults patternProperties).
-PayloadValidator = validators.extend(
+PayloadValidator = validators.extend(  # type: ignore[no-untyped-call]
     Draft7Validator,
     {
         "pattern": _pattern,
