@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ._model.fixtures import FixtureError, bundled, load
+from ._transports.server import HEADER_TIMEOUT, MAX_CONNECTIONS
 from ._version import __version__
 
 DEFAULT_JOURNAL_LIMIT = 100_000
@@ -29,6 +30,26 @@ def _journal_limit(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a whole number of records (0 keeps all); got {text!r}"
         )
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600; got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1000000; got {text!r}")
     return value
 
 
@@ -53,6 +74,30 @@ def _parser() -> argparse.ArgumentParser:
         dest="api_keys",
         metavar="KEY",
         help="accept only these keys (repeat for more). Default: any key, one environment each",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="accept requests whose Host is NAME too (repeat for more; * accepts any). "
+        "Default: the listening address and the loopback names",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        default=os.environ.get("NOVU_MOCK_HEADER_TIMEOUT", str(HEADER_TIMEOUT)),
+        help=f"close a connection that has not sent a request head in time. Default: "
+        f"{HEADER_TIMEOUT:g}",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        metavar="N",
+        default=os.environ.get("NOVU_MOCK_MAX_CONNECTIONS", str(MAX_CONNECTIONS)),
+        help="open connections at most (lowered to fit the open-files limit); a new one "
+        f"closes the oldest idle one. Default: {MAX_CONNECTIONS}",
     )
     serve.add_argument(
         "--journal-limit",
@@ -88,10 +133,9 @@ def _check(paths: Sequence[str]) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from ._core.engine import Engine
     from ._transports.asgi import create_app
+    from ._transports.server import build_server, raise_open_files_limit
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
     keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]
@@ -110,10 +154,13 @@ def _serve(args: argparse.Namespace) -> int:
         sock.bind((args.host, args.port))
         # Listen before printing the URL: a client that reads it may connect at once.
         sock.listen(2048)
-    except OSError as exc:
-        print(
-            f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
-        )
+    except (OSError, OverflowError) as exc:
+        # OverflowError: a port outside 0-65535 (`--port 70000`).
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if isinstance(exc, OverflowError):
+            why = "the port must be a number from 0 to 65535"
+        print(f"novu-mock: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        sock.close()
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -133,14 +180,23 @@ def _serve(args: argparse.Namespace) -> int:
     def _terminate(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 
-    # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal to the previous handler.
+    # uvicorn stops on SIGINT/SIGTERM (ending held faults at once: StoppingServer), then
+    # re-raises the signal to the previous handler: KeyboardInterrupt or SystemExit here, both
+    # a clean stop with one "stopped" line.
     signal.signal(signal.SIGTERM, _terminate)
     threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
-    config = uvicorn.Config(
-        create_app(engine), log_level="warning", server_header=False, lifespan="off"
+    raise_open_files_limit()
+    server = build_server(
+        engine,
+        create_app(engine),
+        sock,
+        allowed_hosts=(args.allowed_hosts or [])
+        + [h.strip() for h in _env_list("NOVU_MOCK_ALLOWED_HOSTS", ",")],
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        server.run(sockets=[sock])
     print("novu-mock stopped", flush=True)
     return 0
 
