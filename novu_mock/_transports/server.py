@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 HEADER_TIMEOUT = 10.0  # seconds a connection may take to send a request's head
 MAX_CONNECTIONS = 2048  # open connections at most; more evict the oldest idle or slow one
-_RESERVED_FILES = 128  # file descriptors kept for everything but connections
+_RESERVED_FILES = 64  # file descriptors kept for everything but connections
 
 
 class GuardedApp:
@@ -62,17 +62,19 @@ class GuardedApp:
         await self.app({**scope, HOLDS: self.holds}, receive, send)
 
 
-def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
-    """`wanted`, lowered to what the open-files limit leaves (after raising the soft limit to
-    the hard one where the process may)."""
+def connection_limits(wanted: int = MAX_CONNECTIONS) -> tuple[int, int]:
+    """(open connections at most, accept backlog): `wanted` connections, fewer when the
+    open-files limit cannot hold them. asyncio accepts up to a backlog's worth of connections at
+    once, before any is seen by the cap, so the backlog is sized to fit the limit too."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
-        return wanted
+        return wanted, 2048
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return (
-        max(16, min(wanted, soft - _RESERVED_FILES)) if soft != resource.RLIM_INFINITY else wanted
-    )
+    if soft == resource.RLIM_INFINITY:
+        return wanted, 2048
+    backlog = max(16, min(2048, (soft - _RESERVED_FILES) // 4))
+    return max(16, min(wanted, soft - _RESERVED_FILES - backlog)), backlog
 
 
 def raise_open_files_limit() -> None:
@@ -167,12 +169,14 @@ def build_server(
     host, port = sock.getsockname()[:2]
     holds = Holds()
     guarded = GuardedApp(app, engine, Guard(host, port, allowed_hosts), holds)
+    cap, backlog = connection_limits(max_connections)
     config = uvicorn.Config(
         guarded,
         log_level="warning",
         server_header=False,
         lifespan="off",
-        http=protocol_class(header_timeout, connection_cap(max_connections)),
+        http=protocol_class(header_timeout, cap),
+        backlog=backlog,
     )
     return StoppingServer(config, holds)
 
