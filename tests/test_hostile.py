@@ -405,3 +405,30 @@ def test_fixture_channels_are_type_checked() -> None:
         "subscribers[0].channels[0].credentials.webhookUrl: expected a string" in p
         for p in caught.value.problems
     ), caught.value.problems
+
+
+def test_novu_mock_check_reports_every_problem_at_once(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from novu_mock._cli import main
+
+    path = tmp_path / "bad.json"
+    path.write_text(
+        json.dumps(
+            {
+                "workflows": [
+                    {
+                        "workflowId": "w",
+                        "steps": [{"type": "pigeon"}],
+                        "tenantOverrides": {"ghost": {"active": False}},
+                    }
+                ],
+                "topics": [{"key": "t", "subscribers": ["nobody"]}],
+            }
+        )
+    )
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "workflows[0].steps[0].type" in err
+    assert "workflows[0].tenantOverrides.ghost" in err
+    assert "topics[0].subscribers[0]" in err
