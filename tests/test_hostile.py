@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -204,18 +205,17 @@ def test_short_keys_show_no_character() -> None:
 
 
 def test_faults_show_the_mask_of_their_key(api: Api) -> None:
-    response = api.post(
-        "/_mock/faults", {"status": 503, "when": {"apiKey": SECRET}}, headers={"Authorization": ""}
-    )
+    secret = f"sk_live_{uuid.uuid4().hex}1234"  # its own environment on the shared server
+    response = api.post("/_mock/faults", {"status": 503, "when": {"apiKey": secret}}, key=secret)
     assert response.status_code == 201, response.text
-    assert SECRET not in response.text
-    listing = api.get("/_mock/faults", headers={"Authorization": ""})
-    assert SECRET not in listing.text
+    assert secret not in response.text
+    listing = api.get("/_mock/faults", key=secret)
+    assert secret not in listing.text
     shown = listing.json()["data"][-1]["when"]["apiKey"]
     assert shown.startswith("****1234")
     # the fault still matches its key, and the key's environment has the same mask
-    assert api.post(TRIGGER, {"name": "welcome", "to": "u"}, key=SECRET).status_code == 503
-    assert api.get("/_mock/requests", key=SECRET).json()["data"][-1]["environment"] == shown
+    assert api.post(TRIGGER, {"name": "welcome", "to": "u"}, key=secret).status_code == 503
+    assert api.get("/_mock/requests", key=secret).json()["data"][-1]["environment"] == shown
 
 
 # -- 7. catastrophic payload-schema patterns ---------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._core.engine import Engine, FixtureInput
+from .._core.engine import DEFAULT_MAX_ENVIRONMENTS, Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
 
@@ -74,7 +74,9 @@ class NovuMock:
 
     `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
     accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
-    besides https://api.novu.co and https://eu.api.novu.co.
+    besides https://api.novu.co and https://eu.api.novu.co. `journal_limit` keeps each
+    environment's newest N trigger and request records; `max_environments` how many
+    environments (the least recently used one goes).
     """
 
     def __init__(
@@ -84,10 +86,18 @@ class NovuMock:
         base_urls: Iterable[str] | None = None,
         *,
         clock: Clock | None = None,
+        journal_limit: int | None = None,
+        max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
         if isinstance(fixtures, (str, os.PathLike, Mapping)):
             fixtures = [fixtures]
-        self.engine = Engine(fixtures, api_keys, clock)
+        self.engine = Engine(
+            fixtures,
+            api_keys,
+            clock,
+            journal_limit=journal_limit,
+            max_environments=max_environments,
+        )
         self.base_urls: tuple[str, ...] = (
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )
@@ -222,9 +232,7 @@ class NovuMock:
     def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
         """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
         the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
-        from .._policies.faults import arm
-
-        return arm(self.engine, [fault], api_key)[0]
+        return self.engine.arm_faults([fault], api_key)[0]
 
     def fail_next(
         self,
@@ -246,7 +254,7 @@ class NovuMock:
 
     def clear_faults(self) -> None:
         """Disarm every fault (a reset arms the fixtures' faults again)."""
-        self.engine.faults.clear(None)
+        self.engine.clear_faults()
 
     def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
         """Requests per second by category (`trigger`, `configuration`, `global`), as the

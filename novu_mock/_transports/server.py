@@ -10,8 +10,8 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -26,7 +26,29 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from .._core.engine import Engine
-    from .._testing.mock import NovuMock
+
+
+class Served(Protocol):
+    """What the server needs of the `NovuMock` it serves (the mock imports this module, so
+    this one names the mock's interface rather than importing it)."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def requests(self) -> list[dict[str, Any]]: ...
+
+    def reset(self) -> None: ...
+
+    @property
+    def assert_triggered(self) -> Callable[..., None]: ...
+
+    @property
+    def assert_not_triggered(self) -> Callable[..., None]: ...
+
 
 HEADER_TIMEOUT = 10.0  # seconds a connection may take to send a request's head
 MAX_CONNECTIONS = 2048  # open connections at most; more evict the oldest idle or slow one
@@ -188,7 +210,7 @@ class MockServer:
     assertion helpers are the mock's own.
     """
 
-    def __init__(self, mock: NovuMock, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, mock: Served, host: str = "127.0.0.1", port: int = 0) -> None:
         self.mock = mock
         self._host = host
         self._port = port
@@ -204,7 +226,8 @@ class MockServer:
         sock.bind((self._host, self._port))
         host, port = sock.getsockname()[:2]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        self._server = build_server(self.mock.engine, self.mock.app, sock)
+        app = self.mock.app
+        self._server = build_server(app.state.engine, app, sock)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},

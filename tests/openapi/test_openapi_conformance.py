@@ -130,7 +130,7 @@ class _Stateful(schema.as_state_machine()):  # type: ignore[misc]
         # Every scenario starts from the fixtures: what a step draws from earlier answers must
         # not depend on the scenarios before it (Hypothesis replays scenarios).
         assert self.server is not None
-        self.server.mock.engine.reset()
+        self.server.reset()
 
     def before_call(self, case: Any) -> None:
         if case.headers and len(case.headers.get(IDEMPOTENCY, "")) <= MAX_KEY_LENGTH:
