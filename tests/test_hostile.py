@@ -165,6 +165,18 @@ def test_masks_are_unique_in_order_of_arrival() -> None:
         rows = client.get("/_mock/dashboard/triggers", params={"environment": "****-key~2"}).json()
         assert rows["total"] == 1
         assert rows["data"][0]["environment"] == "****-key~2"
+        # a reset keeps each environment's mask
+        reset = client.post("/_mock/reset", headers={"Authorization": "ApiKey team-two-test-key"})
+        assert reset.status_code == 204
+        assert list(client.get("/_mock/state").json()["data"]) == list(state)
+        assert client.post("/_mock/reset").status_code == 204
+        for key in ("team-one-test-key", "team-two-test-key"):
+            client.post(
+                TRIGGER,
+                json={"name": "welcome", "to": "user-1"},
+                headers={"Authorization": f"ApiKey {key}"},
+            )
+        assert list(client.get("/_mock/state").json()["data"]) == ["****-key", "****-key~2"]
 
 
 # -- 4. keys never shown in clear ---------------------------------------------------------------

@@ -78,14 +78,16 @@ class Environment:
         self.idempotency.clear()
 
     def fresh(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> Environment:
-        """A new environment of the same key and ids, seeded from `fixtures` (a reset)."""
-        return Environment(
+        """A new environment of the same key, ids and mask, seeded from `fixtures` (a reset)."""
+        env = Environment(
             self.key,
             fixtures,
             now,
             journal_limit=self.journal.limit,
             ids=(self.id, self.organization_id),
         )
+        env.masked = self.masked  # the engine's unique mask (`~2`), not the base one
+        return env
 
     # -- fixtures ---------------------------------------------------------------------------
 
