@@ -95,8 +95,11 @@ def connection_limits(wanted: int = MAX_CONNECTIONS) -> tuple[int, int]:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return wanted, 2048
-    backlog = max(16, min(2048, (soft - _RESERVED_FILES) // 4))
-    return max(16, min(wanted, soft - _RESERVED_FILES - backlog)), backlog
+    # From accept to connection_made (where the cap closes the oldest idle connection) and on
+    # to that connection's close, asyncio takes a few loop turns, each of which may accept
+    # another backlog's worth: room is kept for four.
+    backlog = max(16, min(2048, (soft - _RESERVED_FILES) // 16))
+    return max(16, min(wanted, soft - _RESERVED_FILES - 4 * backlog)), backlog
 
 
 def raise_open_files_limit() -> None:

@@ -35,8 +35,11 @@ TRIGGER = "/v1/events/trigger"
 
 
 @contextlib.contextmanager
-def server(*args: str, nofile: int | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`novu-mock serve` on a free port; `nofile` lowers its open-files limit (soft and hard)."""
+def server(
+    *args: str, nofile: int | None = None, log: list[str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`novu-mock serve` on a free port; `nofile` lowers its open-files limit (soft and hard);
+    `log` receives what the server wrote to stderr."""
 
     def limit() -> None:  # pragma: no cover - runs in the child
         if nofile is not None:
@@ -61,7 +64,9 @@ def server(*args: str, nofile: int | None = None) -> Iterator[tuple[subprocess.P
     finally:
         if process.poll() is None:
             process.kill()
-        process.communicate(timeout=10)
+        _, err = process.communicate(timeout=10)
+        if log is not None:
+            log.append(err)
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -351,7 +356,8 @@ def slow(
     latencies: list[float] = []
     failures = 0
     reconnects = 0
-    with server(nofile=nofile) as (_, url):
+    log: list[str] = []
+    with server(nofile=nofile, log=log) as (_, url):
         parts = httpx.URL(url)
         address = (parts.host, parts.port or 80)
         socks: list[socket.socket | None] = [None] * connections
@@ -416,6 +422,7 @@ def slow(
         else None,
         "client_sockets_open_min": min(open_counts) if open_counts else 0,
         "reconnects": reconnects,
+        "server_emfile_errors": "".join(log).count("Too many open files"),
     }
 
 
@@ -482,7 +489,7 @@ SHORT: dict[str, Callable[[], dict[str, Any]]] = {
 }
 LONG: dict[str, Callable[[], dict[str, Any]]] = {
     "load": lambda: load(clients=64, seconds=30),
-    "hostile": lambda: hostile(rounds=1500),
+    "hostile": lambda: hostile(rounds=400),
     "slow": lambda: slow(connections=1100, seconds=15),
     "slow_nofile_1024": lambda: slow(connections=1100, seconds=15, nofile=1024),
     "signals": lambda: signals(rounds=3),
