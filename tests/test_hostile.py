@@ -197,13 +197,26 @@ SECRET = "sk_live_abcdefghijklmnop1234"
     ],
 )
 def test_keys_are_masked_whatever_the_header_shape(api: Api, header: str) -> None:
+    probe = uuid.uuid4().hex  # finds this call's records on the shared server
     response = api.post(
-        TRIGGER, {"name": "welcome", "to": "user-1"}, headers={"Authorization": header}
+        TRIGGER,
+        {"name": "welcome", "to": "user-1"},
+        headers={"Authorization": header},
+        params={"probe": probe},
     )
     secret = header.split()[-1].removeprefix("ApiKey")
-    text = response.text + json.dumps(api.mock.requests) + json.dumps(api.mock.triggers)
-    text += api.get("/_mock/requests").text + api.get("/_mock/dashboard/version").text
-    assert secret not in text, text
+    records = [r for r in api.mock.requests if r["query"].get("probe") == probe]
+    assert len(records) == 1
+    shown = records[0]["headers"]["authorization"]
+    assert secret not in shown and "****" in shown, shown
+    assert secret not in response.json()["message" if response.status_code >= 400 else "data"]
+    if records[0]["environment"] is not None:
+        assert records[0]["environment"].startswith("****")
+        assert secret not in records[0]["environment"]
+    if len(secret) >= 12:
+        everything = json.dumps(records) + json.dumps(api.mock.triggers)
+        everything += api.get("/_mock/requests").text + api.get("/_mock/dashboard/version").text
+        assert secret not in everything
 
 
 def test_short_keys_show_no_character() -> None:
