@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
 import signal
@@ -121,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
         help="keep at most N environments (one per API key): the least recently used one goes; "
         f"0 keeps all. Default: {DEFAULT_MAX_ENVIRONMENTS:,}",
     )
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        default=os.environ.get("NOVU_MOCK_QUIET", "") not in ("", "0", "false"),
+        help="no log line per request (method, path, status, workflow, ms) on stdout",
+    )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
     return parser
@@ -148,6 +155,7 @@ def _check(paths: Sequence[str]) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from ._core.engine import Engine
+    from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
     from ._transports.server import build_server, raise_open_files_limit
 
@@ -180,6 +188,12 @@ def _serve(args: argparse.Namespace) -> int:
             why = "the port must be a number from 0 to 65535"
         print(f"novu-mock: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         sock.close()
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            print(
+                f"  another process uses port {args.port}; pick another with --port N, or "
+                "--port 0 for a free one (the URL is printed at start)",
+                file=sys.stderr,
+            )
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -194,6 +208,9 @@ def _serve(args: argparse.Namespace) -> int:
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records of each key are kept")
+    if not args.quiet:
+        print("  log:      one line per request (method, path, status, workflow, ms); --quiet")
+    print("  state:    in memory only; a restart starts again from the fixtures")
     print("  stop with Ctrl-C", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -207,7 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
     raise_open_files_limit()
     server = build_server(
         engine,
-        create_app(engine),
+        create_app(engine, AccessLog(quiet=args.quiet)),
         sock,
         allowed_hosts=(args.allowed_hosts or [])
         + [h.strip() for h in _env_list("NOVU_MOCK_ALLOWED_HOSTS", ",")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -70,6 +71,14 @@ class Host(Protocol):
     def journal_summary(self, key: str | None = None) -> dict[str, int]: ...
 
     def environment_names(self, key: str | None = None) -> list[str]: ...
+
+    def warnings(self, key: str | None = None) -> list[dict[str, Any]]: ...
+
+    # Delivery (DESIGN 9): the environments with their queued runs done, and the lock to hold
+    # while reading them.
+    def delivered(self, key: str | None = None) -> list[Environment]: ...
+
+    def locked(self) -> threading.RLock: ...
 
 
 class Request:

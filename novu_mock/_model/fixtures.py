@@ -14,6 +14,19 @@ from typing import Any
 import yaml
 
 from .._core.text import js_trim
+from .._delivery.validation import (
+    conditions_check,
+    preferences_check,
+    redirect_check,
+    template_check,
+)
+from .integrations import (
+    CHANNELS,
+    CHANNELS_WITH_PRIMARY,
+    CREDENTIAL_BOOLEANS,
+    CREDENTIAL_OBJECTS,
+    CREDENTIAL_STRINGS,
+)
 from .limits import MAX_DEPTH, deep_path, deeper_than
 
 STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
@@ -37,6 +50,7 @@ DOCUMENT_KEYS = (
     "settings",
     "rateLimits",
     "faults",
+    "integrations",
 )
 RATE_LIMIT_CATEGORIES = ("trigger", "configuration", "global")
 
@@ -165,6 +179,12 @@ _step = _object(
         "active": (_boolean, False),
         "name": (_string, False),
         "stepId": (_nonempty, False),
+        # Delivery (DESIGN 9): Liquid content and JSON Logic conditions.
+        "subject": (template_check, False),
+        "body": (template_check, False),
+        "avatar": (template_check, False),
+        "redirect": (redirect_check, False),
+        "conditions": (conditions_check, False),
     }
 )
 _workflow = _object(
@@ -175,6 +195,8 @@ _workflow = _object(
         "steps": (_list_of(_step), False),
         "tenantOverrides": (_map_of(_object({"active": (_boolean, True)})), False),
         "payloadSchema": (_json_schema, False),
+        "critical": (_boolean, False),
+        "preferences": (preferences_check, False),
     }
 )
 # A subscriber's channel as novu-openapi.json's `ChannelSettingsDto` holds it (its
@@ -229,6 +251,71 @@ _topic = _object(
         "subscribers": (_list_of(_nonempty), False),
     }
 )
+_credentials = _object(
+    {
+        **{k: (_string, False) for k in CREDENTIAL_STRINGS},
+        **{k: (_boolean, False) for k in CREDENTIAL_BOOLEANS},
+        **{k: (_mapping, False) for k in CREDENTIAL_OBJECTS},
+    }
+)
+_condition_part = _object(
+    {
+        "on": (_one_of(("tenant",)), True),
+        "field": (_nonempty, True),
+        "operator": (
+            _one_of(
+                (
+                    "EQUAL",
+                    "NOT_EQUAL",
+                    "LARGER",
+                    "SMALLER",
+                    "LARGER_EQUAL",
+                    "SMALLER_EQUAL",
+                    "IN",
+                    "NOT_IN",
+                    "IS_DEFINED",
+                )
+            ),
+            True,
+        ),
+        "value": (_expect("a string", lambda v: isinstance(v, str)), False),
+    }
+)
+_condition = _object(
+    {
+        "isNegated": (_boolean, False),
+        "type": (_string, False),
+        "value": (_one_of(("AND", "OR")), False),
+        "children": (_list_of(_condition_part), False),
+    }
+)
+
+
+def _integration(value: Any, path: str, problems: list[str]) -> None:
+    before = len(problems)
+    _object(
+        {
+            "identifier": (_nonempty, True),
+            "providerId": (_nonempty, True),
+            "channel": (_one_of(CHANNELS), True),
+            "name": (_string, False),
+            "active": (_boolean, False),
+            "primary": (_boolean, False),
+            "credentials": (_credentials, False),
+            "conditions": (_list_of(_condition), False),
+        }
+    )(value, path, problems)
+    if len(problems) > before or value.get("primary") is not True:
+        return
+    if value["channel"] not in CHANNELS_WITH_PRIMARY:
+        problems.append(
+            f"{path}.primary: expected primary only on email or sms integrations (Novu has no "
+            f"primary for {value['channel']}); got true"
+        )
+    elif value.get("active") is False:
+        problems.append(f"{path}.primary: a primary integration is active; got active: false")
+
+
 _outcome = _object(
     {
         "when": (
@@ -339,6 +426,7 @@ _document = _object(
         "settings": (_object({"recipientValidation": (_boolean, False)}), False),
         "rateLimits": (_object({c: (_rate, False) for c in RATE_LIMIT_CATEGORIES}), False),
         "faults": (_list_of(fault_problems), False),
+        "integrations": (_list_of(_integration), False),
     }
 )
 
@@ -347,6 +435,7 @@ _IDS = {
     "subscribers": "subscriberId",
     "tenants": "identifier",
     "topics": "key",
+    "integrations": "identifier",
 }
 
 

@@ -36,9 +36,48 @@ CASES = (
     "subscriberIdMissingTrigger",
     "subscriberIdMissingBulk",
     "trailingSlash",
+    "integrations",
+    "delivery",
 )
 TRIGGER = {"name": "status-processed", "to": "status-user", "payload": PAYLOAD}
 MISSING = {"name": "status-subscriber-id-missing", "to": "status-user", "transactionId": "sim-1"}
+DELIVERY_FIXTURES: dict[str, Any] = {
+    "workflows": [
+        {
+            "workflowId": "trio",
+            "steps": [
+                {
+                    "type": "in_app",
+                    "subject": "Hi {{ subscriber.firstName }}",
+                    "body": "Order {{ payload.order }}",
+                },
+                {
+                    "type": "email",
+                    "subject": "Order {{ payload.order }}",
+                    "body": "<p>{{ payload.order }}</p>",
+                },
+                {"type": "sms", "body": "Order {{ payload.order }} ready"},
+            ],
+        }
+    ],
+    "subscribers": [
+        {
+            "subscriberId": "sam",
+            "firstName": "Sam",
+            "email": "sam@example.com",
+            "phone": "+15550100",
+        },
+        {"subscriberId": "nomail"},
+    ],
+}
+INTEGRATION = {
+    "providerId": "mailgun",
+    "channel": "email",
+    "identifier": "sdk-mailgun",
+    "credentials": {"apiKey": "secret", "domain": "mg.example.com"},
+    "active": True,
+    "check": False,
+}
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +137,13 @@ def report(
 ) -> Report:
     sdk: str = request.param
     keys = {case: f"node-{case}-{uuid.uuid4().hex[:8]}" for case in CASES}
-    cases = {**NODE_INPUT, "trigger": TRIGGER, "subscriberIdMissing": MISSING}
+    cases = {
+        **NODE_INPUT,
+        "trigger": TRIGGER,
+        "subscriberIdMissing": MISSING,
+        "integration": INTEGRATION,
+        "delivery": DELIVERY_FIXTURES,
+    }
     data = {
         "sdk": sdk,
         "url": cli_server.url,
@@ -201,3 +246,61 @@ def test_trailing_slash_base_url(report: Report) -> None:
         f"{prefix}/events/trigger/bulk",
         f"{prefix}/events/trigger/none",
     ]
+
+
+def test_integrations_create_primary_deactivate_delete(report: Report) -> None:
+    result = report.value("integrations")
+    created, primary, updated = result["created"], result["primary"], result["updated"]
+    assert (created["identifier"], created["active"], created["primary"]) == (
+        "sdk-mailgun",
+        True,
+        False,  # the bundled sendgrid integration is the email primary
+    )
+    assert created["credentials"] in (None, {})  # never echoed
+    assert (primary["primary"], primary["active"]) == (True, True)
+    assert "sdk-mailgun" in [i["identifier"] for i in result["active"]]
+    assert (updated["active"], updated["primary"]) == (False, False)
+    listed = {i["identifier"]: i for i in result["listed"]}
+    assert listed["sendgrid"]["primary"] is False  # set-primary took the flag, nobody got it back
+    assert "sdk-mailgun" not in [i["identifier"] for i in result["rest"]]
+    if report.sdk == "@novu/node":
+        assert result["webhook"] is True
+    state = {i["identifier"]: i for i in report.admin("integrations").state()["integrations"]}
+    assert "sdk-mailgun" not in state and state["sendgrid"]["credentials"]["apiKey"] == "SG.mock"
+
+
+def test_delivery_read_apis_through_novu_api(report: Report) -> None:
+    """Every read endpoint of DESIGN 9 parses in @novu/api and answers what was delivered."""
+    value = report.value("delivery")
+    if report.sdk != "@novu/api":
+        assert value is None
+        return
+    txn = value["txn"]
+    messages = value["messages"]
+    assert messages["totalCount"] == 3 and messages["hasMore"] is False
+    by_channel = {m["channel"]: m for m in messages["data"]}
+    assert (
+        by_channel["email"]["subject"] == "Order 42"
+        and by_channel["email"]["content"] == "<p>42</p>"
+    )
+    assert by_channel["sms"]["content"] == "Order 42 ready"
+    assert {m["transactionId"] for m in messages["data"]} == {txn}
+    assert sorted(n["subscriber"]["subscriberId"] for n in value["activity"]["data"]) == [
+        "nomail",
+        "sam",
+    ]
+    notification = value["notification"]
+    assert notification["transactionId"] == txn and len(notification["jobs"]) == 3
+    nomail = next(
+        n for n in value["activity"]["data"] if n["subscriber"]["subscriberId"] == "nomail"
+    )
+    email_job = next(j for j in nomail["jobs"] if j["type"] == "email")
+    assert email_job["status"] == "failed"
+    assert email_job["executionDetails"][-1]["detail"] == "Subscriber missing recipient details"
+    assert [i["content"] for i in value["feed"]["data"]] == ["Order 42"]
+    assert value["unseen"]["count"] == 1 and value["unseenAfter"]["count"] == 0
+    assert [(m["read"], m["seen"]) for m in value["marked"]] == [(True, True)]
+    assert value["markedAll"] == 1
+    assert value["action"]["cta"]["action"]["status"] == "done"
+    assert value["deleted"] == {"acknowledged": True, "status": "deleted"}
+    assert sorted(m["channel"] for m in value["left"]["data"]) == ["in_app", "in_app"]

@@ -55,6 +55,18 @@ function operations(url, key) {
       bulk: async (events) => (await novu.triggerBulk({ events: events.map(toApiEvent) })).result,
       broadcast: async (name, payload) => (await novu.triggerBroadcast({ name, payload })).result,
       cancel: async (transactionId) => (await novu.cancel(transactionId)).result,
+      integrations: async (body) => {
+        const created = (await novu.integrations.create(body)).result;
+        const primary = (await novu.integrations.setAsPrimary(created.id)).result;
+        const active = (await novu.integrations.listActive()).result;
+        const updated = (await novu.integrations.update({ active: false }, created.id)).result;
+        const listed = (await novu.integrations.list()).result;
+        const rest = (await novu.integrations.delete(created.id)).result;
+        const pick = (i) => ({ id: i.id, identifier: i.identifier, providerId: i.providerId,
+          active: i.active, primary: i.primary, credentials: i.credentials ?? null });
+        return { created: pick(created), primary: pick(primary), active: active.map(pick),
+          updated: pick(updated), listed: listed.map(pick), rest: rest.map(pick) };
+      },
     };
   }
   const legacy = legacyClient(url, key);
@@ -63,6 +75,19 @@ function operations(url, key) {
     bulk: async (events) => (await legacy.bulkTrigger(events)).data.data,
     broadcast: async (name, payload) => (await legacy.broadcast(name, { payload })).data.data,
     cancel: async (transactionId) => (await legacy.events.cancel(transactionId)).data.data,
+    integrations: async ({ providerId, ...body }) => {
+      const created = (await legacy.integrations.create(providerId, body)).data.data;
+      const primary = (await legacy.integrations.setIntegrationAsPrimary(created._id)).data.data;
+      const active = (await legacy.integrations.getActive()).data.data;
+      const updated = (await legacy.integrations.update(created._id, { active: false })).data.data;
+      const listed = (await legacy.integrations.getAll()).data.data;
+      const rest = (await legacy.integrations.delete(created._id)).data.data;
+      const webhook = (await legacy.integrations.getWebhookProviderStatus("sendgrid")).data.data;
+      const pick = (i) => ({ id: i._id, identifier: i.identifier, providerId: i.providerId,
+        active: i.active, primary: i.primary, credentials: i.credentials ?? null });
+      return { created: pick(created), primary: pick(primary), active: active.map(pick),
+        updated: pick(updated), listed: listed.map(pick), rest: rest.map(pick), webhook };
+    },
   };
 }
 
@@ -78,9 +103,52 @@ const cased = {
   tooManyEvents: (ops) => ops.bulk(cases.tooManyEvents),
   subscriberIdMissingTrigger: (ops) => ops.trigger(cases.subscriberIdMissing),
   subscriberIdMissingBulk: (ops) => ops.bulk([cases.subscriberIdMissing]),
+  integrations: (ops) => ops.integrations(cases.integration),
 };
 
+// Delivery's read APIs (DESIGN 9) through @novu/api: messages, activity feed, in-app feed,
+// unseen count, mark-as, mark-all, actions, deletes. @novu/node is not driven here.
+async function delivery(url, key) {
+  if (input.sdk !== "@novu/api") return null;
+  const seeded = await fetch(`${url}/_mock/fixtures`, {
+    method: "POST",
+    headers: { Authorization: `ApiKey ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify(cases.delivery),
+  });
+  if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status}`);
+  const novu = apiClient(url, key);
+  const [answer] = (await novu.triggerBulk({ events: [{ workflowId: "trio", to: ["sam", "nomail"], payload: { order: 42 } }] })).result;
+  const txn = answer.transactionId;
+  const messages = (await novu.messages.retrieve({ subscriberId: "sam", transactionId: [txn] })).result;
+  const activity = (await novu.notifications.list({ transactionId: txn })).result;
+  const notification = (await novu.notifications.retrieve(activity.data[0].id)).result;
+  const feed = (await novu.subscribers.notifications.feed({ subscriberId: "sam" })).result;
+  const unseen = (await novu.subscribers.notifications.unseenCount({ subscriberId: "sam" })).result;
+  const first = feed.data[0].id;
+  const marked = (await novu.subscribers.messages.markAllAs({ messageId: first, markAs: "read" }, "sam")).result;
+  const unseenAfter = (await novu.subscribers.notifications.unseenCount({ subscriberId: "sam" })).result;
+  const markedAll = (await novu.subscribers.messages.markAll({ markAs: "unread" }, "sam")).result;
+  const action = (
+    await novu.subscribers.messages.updateAsSeen({
+      messageId: first,
+      type: "primary",
+      subscriberId: "sam",
+      markMessageActionAsSeenDto: { status: "done" },
+    })
+  ).result;
+  const sms = messages.data.find((m) => m.channel === "sms");
+  const deleted = (await novu.messages.delete(sms.id)).result;
+  await novu.messages.deleteByTransactionId(txn, "email");
+  const left = (await novu.messages.retrieve({ transactionId: [txn], limit: 100 })).result;
+  return { txn, messages, activity, notification, feed, unseen, marked, unseenAfter, markedAll, action, deleted, left };
+}
+
 const results = {};
+try {
+  results.delivery = { ok: true, value: await delivery(input.url, input.keys.delivery) };
+} catch (error) {
+  results.delivery = { ok: false, error: { ...describeError(error), stack: String(error.stack) } };
+}
 for (const [name, run] of Object.entries(cased)) {
   try {
     results[name] = { ok: true, value: await run(operations(input.url, input.keys[name])) };
