@@ -191,6 +191,7 @@ def _raw(url: str, method: str, path: str, headers: dict[str, str]) -> tuple[int
         ({"Content-Type": "text/plain"}, 415),
         ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
         ({"Content-Type": "multipart/form-data; boundary=x"}, 415),
+        ({"Content-Type": "Text/Plain; charset=utf-8"}, 415),
     ],
 )
 def test_cross_site_admin_calls_are_refused(headers: dict[str, str], status: int) -> None:

@@ -201,7 +201,7 @@ _workflow = _object(
 )
 # A subscriber's channel as novu-openapi.json's `ChannelSettingsDto` holds it (its
 # `ChannelCredentials`: strings, and `deviceTokens`, a list of strings).
-_credentials = _object(
+_channel_credentials = _object(
     {
         **{
             name: (_string, False)
@@ -221,7 +221,7 @@ _credentials = _object(
 _channel = _object(
     {
         "providerId": (_nonempty, True),
-        "credentials": (_credentials, True),
+        "credentials": (_channel_credentials, True),
         "integrationIdentifier": (_string, False),
         "_integrationId": (_string, False),
     }

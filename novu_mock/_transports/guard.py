@@ -3,8 +3,8 @@
 - A `Host` that is not an address the server listens on (DNS rebinding: a web page whose name
   resolves to 127.0.0.1 would otherwise read and change the mock).
 - A state-changing `/_mock` call (any method but GET and HEAD) from a foreign `Origin`, or with a
-  body type a web page may send without asking (text/plain, forms): any page could otherwise
-  reset the mock or arm faults with a simple cross-site request.
+  body type a web page may send without asking (text/plain, forms: SIMPLE_TYPES): any page could
+  otherwise reset the mock or arm faults with a simple cross-site request.
 
 Refusals are Novu error bodies: 403 for the Host and the Origin, 415 for the content type.
 """
@@ -18,6 +18,10 @@ from collections.abc import Iterable
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _WILDCARDS = ("0.0.0.0", "::", "")
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The body types a web page may send to any origin without a CORS preflight (the Fetch
+# standard's CORS-safelisted request content types). Any other type (JSON, YAML) makes a
+# browser ask first, and the mock never allows it.
+SIMPLE_TYPES = ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _is_ip_literal(name: str) -> bool:
@@ -75,10 +79,11 @@ class Guard:
         ctype = headers.get("content-type")
         if ctype is not None:
             media = ctype.split(";", 1)[0].strip().lower()
-            if media != "application/json" and not media.endswith("+json"):
+            if media in SIMPLE_TYPES:
                 return 415, (
-                    "Unsupported Media Type: /_mock calls take JSON "
-                    f"(Content-Type: application/json), got {ctype!r}"
+                    "Unsupported Media Type: /_mock calls take JSON (Content-Type: "
+                    "application/json; fixtures also application/yaml), not a type a web page "
+                    f"may send cross-site, got {ctype!r}"
                 )
         return None
 
