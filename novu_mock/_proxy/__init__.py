@@ -1,0 +1,3 @@
+"""novu-mock in front of the real Novu (DESIGN section 11): forward every call, run it again on
+the engine in a shadow environment, keep the drift between the two answers, record exchanges,
+and extract fixtures from a recording."""

@@ -1,0 +1,132 @@
+"""Forwarding one call to the upstream Novu and reading its answer as it came."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .._core.http import Call, Reply
+
+DEFAULT_TIMEOUT = 30.0
+#: Hop-by-hop headers (RFC 9110 7.6.1) and those the HTTP client sets itself.
+_NOT_FORWARDED = frozenset(
+    {
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
+_NOT_RETURNED = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "trailer"}
+)
+
+
+@dataclass(slots=True)
+class Answer:
+    """The upstream's answer: status, headers in order (repeats kept), the body's bytes as sent
+    (still encoded if the upstream compressed it), and the body decoded for comparison."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    raw: bytes
+    body: Any
+
+    def reply(self) -> Reply:
+        """The answer to hand back unchanged (minus hop-by-hop headers; the length of the bytes
+        as they are sent)."""
+        headers = [(k, v) for k, v in self.headers if k.lower() not in _NOT_RETURNED]
+        if self.status != 204 and not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("content-length", str(len(self.raw))))
+        return Reply(self.status, headers, self.raw)
+
+
+class UpstreamFailure(Exception):
+    """The upstream did not answer: timed out, refused, or broke the connection."""
+
+
+def decoded(raw: bytes, headers: list[tuple[str, str]]) -> Any:
+    """A body as parsed JSON, else text, else None when empty."""
+    encoding = next((v.lower() for k, v in headers if k.lower() == "content-encoding"), "")
+    try:
+        if encoding == "gzip":
+            raw = gzip.decompress(raw)
+        elif encoding == "deflate":
+            raw = zlib.decompress(raw)
+        elif encoding not in ("", "identity"):
+            return None  # br, zstd: compared by status and headers only
+    except (OSError, zlib.error, EOFError):
+        return None
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class Upstream:
+    """An HTTP client for one upstream base URL (`https://api.novu.co`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def send(self, call: Call) -> Answer:
+        """Forward `call` with its own headers; raise UpstreamFailure if no answer comes back
+        within the timeout (connecting, sending and reading all included)."""
+        headers = [(k, v) for k, v in call.headers.items() if k not in _NOT_FORWARDED]
+        url = self.base_url + call.url
+        request = self._client.build_request(
+            call.method, httpx.URL(url), headers=headers, content=call.body or None
+        )
+        try:
+            # One bound for the whole exchange: httpx's timeouts are per read, and an upstream
+            # that trickles bytes would otherwise hold the caller for ever.
+            response, raw = await asyncio.wait_for(self._exchange(request), self.timeout)
+        except (httpx.TimeoutException, asyncio.TimeoutError) as exc:
+            raise UpstreamFailure(
+                f"the upstream {self.base_url} did not answer within {self.timeout:g} s"
+            ) from exc
+        except (httpx.HTTPError, OSError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise UpstreamFailure(
+                f"the upstream {self.base_url} could not be reached: {reason}"
+            ) from exc
+        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+        return Answer(response.status_code, pairs, raw, decoded(raw, pairs))
+
+    async def _exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        response = await self._client.send(request, stream=True)
+        try:
+            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+        finally:
+            await response.aclose()
+        return response, raw
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
