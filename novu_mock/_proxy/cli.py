@@ -134,6 +134,7 @@ def _proxy(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         asyncio.run(run(uvicorn_server(proxy), proxy, sock))
-    print(proxy.drift.summary(), flush=True)
-    print("novu-mock proxy stopped", flush=True)
+    with contextlib.suppress(OSError):  # stdout may be gone (a closed pipe)
+        print(proxy.drift.summary(), flush=True)
+        print("novu-mock proxy stopped", flush=True)
     return 0
