@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +356,51 @@ def test_drift_is_per_key_and_can_be_emptied() -> None:
         )
         assert [r["path"] for r in shadow.json()["data"]] == ["/v1/events/trigger"]
         assert httpx.get(f"{proxy.url}/_mock/").status_code == 200
+
+
+def test_a_compressed_upstream_answer_passes_through_and_is_still_compared() -> None:
+    """An upstream that gzips (Novu's CDN does): the caller gets the bytes as sent, the proxy
+    asks only for codings it can read, and the decoded body is compared."""
+    from starlette.middleware.gzip import GZipMiddleware
+
+    from novu_mock import NovuMock
+
+    mock = NovuMock([*FIXTURES, INACTIVE])
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            seen.append(dict(scope["headers"]).get(b"accept-encoding", b"").decode())
+        await GZipMiddleware(mock.app, minimum_size=0)(scope, receive, send)
+
+    with _serve_asgi(app) as url, proxy_to(url, *FIXTURES) as (proxy, state):
+        response = httpx.post(
+            f"{proxy.url}/v1/events/trigger",
+            json={"name": "status-processed", "to": "status-user"},
+            headers={"Authorization": f"ApiKey {new_key()}", "Accept-Encoding": "br, gzip"},
+        )
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.json()["data"]["status"] == "trigger_not_active"
+        assert seen == ["gzip"]
+        (entry,) = state.drift.select()
+    assert _difference(entry, "$.data.status")["upstream"] == "trigger_not_active"
+
+
+@contextlib.contextmanager
+def _serve_asgi(app: Any) -> Iterator[str]:
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -59,6 +59,20 @@ class UpstreamFailure(Exception):
     """The upstream did not answer: timed out, refused, or broke the connection."""
 
 
+_DECODABLE = frozenset({"gzip", "deflate", "identity"})
+
+
+def _decodable(accepted: str) -> str:
+    """The caller's Accept-Encoding without the codings the proxy cannot read (br, zstd), so
+    that the upstream's answer, which the caller gets as it is, can also be compared."""
+    kept = [
+        part.strip()
+        for part in accepted.split(",")
+        if part.split(";")[0].strip().lower() in _DECODABLE
+    ]
+    return ", ".join(kept) or "identity"
+
+
 def decoded(raw: bytes, headers: list[tuple[str, str]]) -> Any:
     """A body as parsed JSON, else text, else None when empty."""
     encoding = next((v.lower() for k, v in headers if k.lower() == "content-encoding"), "")
@@ -111,7 +125,11 @@ class Upstream:
     async def send(self, call: Call) -> Answer:
         """Forward `call` with its own headers; raise UpstreamFailure if no answer comes back
         within the timeout (connecting, sending and reading all included)."""
-        headers = [(k, v) for k, v in call.headers.items() if k not in _NOT_FORWARDED]
+        headers = [
+            (k, _decodable(v) if k == "accept-encoding" else v)
+            for k, v in call.headers.items()
+            if k not in _NOT_FORWARDED
+        ]
         url = self.base_url + call.url
         request = self._client.build_request(
             call.method, httpx.URL(url), headers=headers, content=call.body or None
