@@ -2,8 +2,9 @@
 
 Compared: the HTTP status; Novu's headers, present or absent; error messages and statuses
 exactly (`message`, `error`, `status` anywhere in the body, so per-event statuses of a bulk are
-`$.data[i].status`); everything else by shape only (keys and value types), so ids, timestamps and
-other values that two servers can never share are not differences.
+`$.data[i].status`; ids inside messages ignored), and an answer that is only a boolean (cancel's
+`$.data`); everything else by shape only (keys and value types), so ids, timestamps and other
+values that two servers can never share are not differences.
 
 A difference is `{"at": where, "upstream": ..., "mock": ...}`: `at` is `status` for the HTTP
 status, `headers.<name>` for a header (`"present"` / `"absent"`), or a JSON path into the body
@@ -96,6 +97,10 @@ class _Comparison:
         kind_u, kind_m = type_name(upstream), type_name(mock)
         if kind_u != kind_m:
             self.add(at, kind_u, kind_m)
+        elif at == "$.data" and kind_u == "boolean":
+            # The whole answer is a yes or no (cancel: was something cancelled?).
+            if upstream != mock:
+                self.add(at, upstream, mock)
         elif kind_u == "object":
             self.objects(at, upstream, mock)
         elif kind_u == "array":

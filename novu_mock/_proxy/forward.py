@@ -29,6 +29,7 @@ _NOT_FORWARDED = frozenset(
         "transfer-encoding",
         "upgrade",
         "content-length",
+        "expect",
     }
 )
 _NOT_RETURNED = frozenset(
