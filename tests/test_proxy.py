@@ -404,3 +404,26 @@ def _serve_asgi(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_the_upstream_gets_the_callers_headers_and_no_others() -> None:
+    """No User-Agent or Accept of the proxy's own; Host is the upstream's."""
+    import http.client
+
+    key = new_key()
+    with upstream(*FIXTURES) as up, proxy_to(up.url, *FIXTURES) as (proxy, _):
+        host, port = proxy.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request(
+            "GET",
+            "/v2/subscribers/user-1?a=1",
+            headers={"Authorization": f"ApiKey {key}", "X-Trace": "t-1"},
+        )
+        assert connection.getresponse().status == 200
+        connection.close()
+        (request,) = up.requests
+    # http.client sends Host and `Accept-Encoding: identity` itself.
+    assert set(request["headers"]) == {"host", "accept-encoding", "authorization", "x-trace"}
+    assert request["headers"]["host"] == up.url.removeprefix("http://")
+    assert request["headers"]["x-trace"] == "t-1"
+    assert request["query"] == {"a": "1"}

@@ -105,7 +105,12 @@ def _settle_failed_sniffio_import() -> None:
 
 
 class Upstream:
-    """An HTTP client for one upstream base URL (`https://api.novu.co`)."""
+    """An HTTP client for one upstream base URL (`https://api.novu.co`).
+
+    httpx's transport is used without a Client: a Client would add its own default headers
+    (`User-Agent: python-httpx`, `Accept`) to calls that did not send them, and its auth,
+    redirect and cookie machinery only costs time here.
+    """
 
     def __init__(
         self,
@@ -116,11 +121,10 @@ class Upstream:
         _settle_failed_sniffio_import()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        self._base = httpx.URL(self.base_url)
+        self._timeouts = httpx.Timeout(timeout).as_dict()
+        self._transport = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
         )
 
     async def send(self, call: Call) -> Answer:
@@ -131,10 +135,18 @@ class Upstream:
             for k, v in call.headers.items()
             if k not in _NOT_FORWARDED
         ]
-        url = self.base_url + call.url
-        request = self._client.build_request(
-            call.method, httpx.URL(url), headers=headers, content=call.body or None
-        )
+        prefix = self._base.raw_path.rstrip(b"/")
+        try:
+            url = self._base.copy_with(raw_path=prefix + call.url.encode("latin-1"))
+            request = httpx.Request(
+                call.method,
+                url,
+                headers=headers,
+                content=call.body or None,
+                extensions={"timeout": self._timeouts},
+            )
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            raise UpstreamFailure(f"the request cannot be forwarded: {exc}") from exc
         try:
             # One bound for the whole exchange: httpx's timeouts are per read, and an upstream
             # that trickles bytes would otherwise hold the caller for ever.
@@ -152,12 +164,14 @@ class Upstream:
         return Answer(response.status_code, pairs, raw, decoded(raw, pairs))
 
     async def _exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
-        response = await self._client.send(request, stream=True)
+        response = await self._transport.handle_async_request(request)
         try:
-            raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            raw = b"".join([chunk async for chunk in stream])
         finally:
             await response.aclose()
         return response, raw
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
