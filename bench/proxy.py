@@ -11,8 +11,14 @@ own cost, not the proxy's.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -22,7 +28,36 @@ from ._config import Sizes
 from ._report import Row, Spread
 from ._timing import median, samples_ms
 from ._workloads import HEADERS, default_fixtures, single_body, single_call
-from .server import _process
+
+_URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
+
+
+@contextmanager
+def _started(args: list[str]) -> Iterator[tuple[int, str]]:
+    """A server subprocess: its pid and the base URL it prints."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        found = _URL.search(proc.stdout.readline())
+        if found is None:
+            raise RuntimeError(f"server did not start: {' '.join(args)}")
+        yield proc.pid, found.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pairs(sizes: Sizes) -> int:
@@ -35,13 +70,13 @@ def proxy_rows(sizes: Sizes) -> list[Row]:
     fixtures = str(bundled())
     body = single_body("user-1")
     serve = [sys.executable, "-m", "novu_mock", "serve", "--port", "0", "--fixtures", fixtures]
-    with _process(serve) as upstream:
+    with _started(serve) as (upstream_pid, upstream):
         proxy = [
             sys.executable,
             *("-m", "novu_mock", "proxy", "--port", "0", "--upstream", upstream),
             *("--fixtures", fixtures),
         ]
-        with _process(proxy) as via, httpx.Client(headers=HEADERS) as client:
+        with _started(proxy) as (proxy_pid, via), httpx.Client(headers=HEADERS) as client:
             direct_url = f"{upstream}/v1/events/trigger"
             proxy_url = f"{via}/v1/events/trigger"
             for _ in range(50):  # warm both connections and both servers
@@ -49,6 +84,7 @@ def proxy_rows(sizes: Sizes) -> list[Row]:
                 client.post(proxy_url, content=body)
             directs, vias, diffs = [], [], []
             clock = time.perf_counter
+            cpu_before = _cpu_seconds(upstream_pid), _cpu_seconds(proxy_pid)
             for i in range(_pairs(sizes)):
                 order = (direct_url, proxy_url) if i % 2 else (proxy_url, direct_url)
                 took = {}
@@ -60,6 +96,10 @@ def proxy_rows(sizes: Sizes) -> list[Row]:
                 directs.append(took[direct_url])
                 vias.append(took[proxy_url])
                 diffs.append(took[proxy_url] - took[direct_url])
+            pairs = len(diffs)
+            # The upstream answers two calls per pair, the proxy one.
+            upstream_cpu = (_cpu_seconds(upstream_pid) - cpu_before[0]) * 1000 / (2 * pairs)
+            proxy_cpu = (_cpu_seconds(proxy_pid) - cpu_before[1]) * 1000 / pairs
     engine = Engine(default_fixtures())
     call = single_call(body)
     shadow = samples_ms(lambda: engine.handle(call), 20 if sizes.smoke else 2000, warmup=50)
@@ -74,7 +114,9 @@ def proxy_rows(sizes: Sizes) -> list[Row]:
             target=f"≤ 2 ms + shadow ({budget:.2f} ms)",
             met=overhead.median <= budget,
             context=f"direct {median(directs):.2f} ms, via proxy {median(vias):.2f} ms, "
-            f"shadow engine {median(shadow):.3f} ms; {len(diffs)} interleaved pairs, "
-            "upstream = novu-mock serve, keep-alive httpx client",
+            f"shadow engine {median(shadow):.3f} ms; CPU per call: proxy process "
+            f"{proxy_cpu:.2f} ms, upstream {upstream_cpu:.2f} ms; {pairs} interleaved pairs, "
+            "upstream = novu-mock serve, keep-alive httpx client; load average "
+            + ", ".join(f"{x:.1f}" for x in os.getloadavg()),
         ),
     ]
