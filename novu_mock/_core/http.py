@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,15 @@ def dump_json(value: Any) -> bytes:
     except UnicodeEncodeError:
         # A lone surrogate (sent as "\ud800"): escape it, as JSON.stringify does.
         return _ascii_encoder.encode(value).encode("ascii")
+
+
+def join_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header names lower-cased; a repeated header's values joined with `, ` as Node does."""
+    headers: dict[str, str] = {}
+    for raw_name, value in pairs:
+        name = raw_name.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,11 @@ class Reply:
         if headers:
             hdrs.extend(headers)
         return cls(status, hdrs, dump_json(value), value)
+
+    @classmethod
+    def data(cls, status: int, value: Any) -> Reply:
+        """Novu's usual envelope: `{"data": value}`."""
+        return cls.json(status, {"data": value})
 
     @classmethod
     def empty(cls, status: int, headers: list[tuple[str, str]] | None = None) -> Reply:

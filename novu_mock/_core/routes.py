@@ -14,7 +14,6 @@ from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
 from .._novu import workflows as _workflows
-from .._policies import faults as _faults
 from .http import Reply
 from .request import Request
 
@@ -132,9 +131,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
-    Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
-    Route("GET", "/_mock/faults", _faults.get_faults, admin=True),
-    Route("DELETE", "/_mock/faults", _faults.delete_faults, admin=True),
+    Route("POST", "/_mock/faults", _admin.post_faults, admin=True),
+    Route("GET", "/_mock/faults", _admin.get_faults, admin=True),
+    Route("DELETE", "/_mock/faults", _admin.delete_faults, admin=True),
     # The dashboard (issue 8): the page at /_mock/ (normalised to /_mock) and its queries.
     Route("GET", "/_mock", _dashboard.page, admin=True),
     Route("GET", "/_mock/dashboard/assets/{name}", _dashboard.asset, admin=True),

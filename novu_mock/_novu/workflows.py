@@ -7,7 +7,7 @@ from typing import Any
 from .._core.errors import NovuError
 from .._core.http import Reply
 from .._core.request import Request
-from .._model.stores import Workflow
+from .._model.entities import Workflow
 from .listing import (
     Problems,
     contains,

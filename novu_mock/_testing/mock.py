@@ -222,9 +222,7 @@ class NovuMock:
     def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
         """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
         the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
-        from .._policies.faults import arm
-
-        return arm(self.engine, [fault], api_key)[0]
+        return self.engine.arm_faults([fault], api_key)[0]
 
     def fail_next(
         self,
@@ -246,7 +244,7 @@ class NovuMock:
 
     def clear_faults(self) -> None:
         """Disarm every fault (a reset arms the fixtures' faults again)."""
-        self.engine.faults.clear(None)
+        self.engine.clear_faults()
 
     def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
         """Requests per second by category (`trigger`, `configuration`, `global`), as the

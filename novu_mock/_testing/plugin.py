@@ -99,16 +99,12 @@ class _SessionServer:
 
     def __init__(self, server: MockServer) -> None:
         self.server = server
-        self.documents = list(server.mock.engine.documents)
+        self.documents = server.mock.engine.documents
 
     def fresh(self) -> MockServer:
         engine = self.server.mock.engine
-        with engine.lock:
-            # Fixtures a previous test added (add_workflow, ...) do not outlive it.
-            engine.documents[:] = self.documents
-            engine.environments.clear()
-            engine.clock = type(engine.clock)()
-        self.server.reset()
+        # Fixtures a previous test added (add_workflow, ...) do not outlive it.
+        engine.restart(self.documents, type(engine.clock)())
         return self.server
 
 

@@ -9,17 +9,12 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
-from .._core.http import Call, Reply
+from .._core.http import Call, Reply, join_headers
 
 
 def call_headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Lower-case header names; repeated headers joined with `, ` as Node does."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in pairs:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+    return join_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in pairs)
 
 
 def raw_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
