@@ -427,3 +427,24 @@ def test_the_upstream_gets_the_callers_headers_and_no_others() -> None:
     assert request["headers"]["host"] == up.url.removeprefix("http://")
     assert request["headers"]["x-trace"] == "t-1"
     assert request["query"] == {"a": "1"}
+
+
+def test_a_failing_recording_never_breaks_the_callers_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = new_key()
+    with (
+        upstream(*FIXTURES) as up,
+        proxy_to(up.url, *FIXTURES, record=tmp_path / "r.jsonl") as (proxy, state),
+    ):
+        assert state.recorder is not None
+        state.recorder.close()  # as a full disk would: every write now raises
+        response = httpx.post(
+            f"{proxy.url}/v1/events/trigger",
+            json={"name": "status-processed", "to": "status-user"},
+            headers={"Authorization": f"ApiKey {key}"},
+        )
+    assert response.status_code == 201
+    assert response.json()["data"]["status"] == "processed"
+    assert "recording of POST /v1/events/trigger failed" in caplog.text
+    assert key not in caplog.text

@@ -7,9 +7,10 @@ journals, state, reset), as on `novu-mock serve`.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -23,10 +24,11 @@ from .._model.clock import iso_utc
 from .._model.fixtures import load
 from .._transports.asgi import call_headers, create_app
 from .drift import DriftLog, compare
-from .forward import DEFAULT_TIMEOUT, Upstream, UpstreamFailure
+from .forward import DEFAULT_TIMEOUT, Answer, Upstream, UpstreamFailure
 from .recording import Recorder, exchange_line, key_of, masked_key, parsed_body, scrub
 
 ALIAS_LIMIT = 10_000
+_log = logging.getLogger("novu_mock")
 
 
 def shadow_engine(fixtures: Iterable[Any]) -> Engine:
@@ -97,7 +99,11 @@ class Proxy:
         self._aliases = _Aliases()
 
     async def handle(self, call: Call) -> Reply:
-        """The upstream's answer to `call` (a 502 in Novu's error shape if there is none)."""
+        """The upstream's answer to `call` (a 502 in Novu's error shape if there is none).
+
+        Nothing that happens after the upstream answered (the shadow run, the comparison, the
+        recording) can change or break that answer: a failure there is logged and skipped.
+        """
         received = iso_utc(time.time())
         key = key_of(call.headers)
         started = time.perf_counter()
@@ -105,27 +111,29 @@ class Proxy:
             answer = await self.upstream.send(call)
         except UpstreamFailure as exc:
             upstream_ms = (time.perf_counter() - started) * 1000.0
-            reply = _error_reply(502, f"novu-mock proxy: {exc}", call.url)
             self.drift.count(None)
-            if self.recorder is not None:
-                self.recorder.write(
-                    exchange_line(
-                        call,
-                        self.shadow,
-                        environment=masked_key(self.shadow, key) if key else None,
-                        status=None,
-                        response=None,
-                        received_at=received,
-                        duration_ms=0.0,
-                        upstream_status=None,
-                        upstream_headers=[],
-                        upstream_body=None,
-                        upstream_ms=upstream_ms,
-                        upstream_error=str(exc),
-                    )
-                )
-            return reply
+            self._guarded(call, self._record_failure, call, key, received, upstream_ms, str(exc))
+            return _error_reply(502, f"novu-mock proxy: {exc}", call.url)
         upstream_ms = (time.perf_counter() - started) * 1000.0
+        self._guarded(call, self._shadow, call, key, received, answer, upstream_ms)
+        return answer.reply()
+
+    def _guarded(self, call: Call, step: Callable[..., None], *args: Any) -> None:
+        try:
+            step(*args)
+        except Exception:
+            # The path and method only: never the headers (they hold the key).
+            _log.exception(
+                "novu-mock proxy: shadow run or recording of %s %s failed; the caller got "
+                "the upstream's answer",
+                call.method.upper(),
+                call.path,
+            )
+
+    def _shadow(
+        self, call: Call, key: str | None, received: str, answer: Answer, upstream_ms: float
+    ) -> None:
+        """Run `call` on the shadow, keep the drift, record the exchange."""
         shadow_started = time.perf_counter()
         mock = self.shadow.handle(self._aliases.rewrite(key, call))
         shadow_ms = (time.perf_counter() - shadow_started) * 1000.0
@@ -174,7 +182,28 @@ class Proxy:
                     upstream_ms=upstream_ms,
                 )
             )
-        return answer.reply()
+
+    def _record_failure(
+        self, call: Call, key: str | None, received: str, upstream_ms: float, error: str
+    ) -> None:
+        if self.recorder is None:
+            return
+        self.recorder.write(
+            exchange_line(
+                call,
+                self.shadow,
+                environment=masked_key(self.shadow, key) if key else None,
+                status=None,
+                response=None,
+                received_at=received,
+                duration_ms=0.0,
+                upstream_status=None,
+                upstream_headers=[],
+                upstream_body=None,
+                upstream_ms=upstream_ms,
+                upstream_error=error,
+            )
+        )
 
     def drift_reply(self, call: Call) -> Reply:
         """GET /_mock/drift (with a key: that key's entries only); DELETE empties it."""
