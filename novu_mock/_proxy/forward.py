@@ -8,13 +8,15 @@ import importlib.util
 import json
 import sys
 import zlib
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from .._core.http import Call, Reply
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 #: Hop-by-hop headers (RFC 9110 7.6.1) and those the HTTP client sets itself.
 _NOT_FORWARDED = frozenset(
@@ -95,6 +97,15 @@ def decoded(raw: bytes, headers: list[tuple[str, str]]) -> Any:
         return text
 
 
+async def _within(seconds: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work`, or asyncio.TimeoutError after `seconds` (without a task of its own where
+    asyncio.timeout exists, Python 3.11+)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await work
+    return await asyncio.wait_for(work, seconds)
+
+
 def _settle_failed_sniffio_import() -> None:
     """httpcore tries `import sniffio` on every async request; when sniffio is not installed
     (recent anyio no longer needs it) each failed attempt searches sys.path again, about a third
@@ -150,7 +161,7 @@ class Upstream:
         try:
             # One bound for the whole exchange: httpx's timeouts are per read, and an upstream
             # that trickles bytes would otherwise hold the caller for ever.
-            response, raw = await asyncio.wait_for(self._exchange(request), self.timeout)
+            response, raw = await _within(self.timeout, self._exchange(request))
         except (httpx.TimeoutException, asyncio.TimeoutError) as exc:
             raise UpstreamFailure(
                 f"the upstream {self.base_url} did not answer within {self.timeout:g} s"
