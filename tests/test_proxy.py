@@ -448,3 +448,30 @@ def test_a_failing_recording_never_breaks_the_callers_answer(
     assert response.json()["data"]["status"] == "processed"
     assert "recording of POST /v1/events/trigger failed" in caplog.text
     assert key not in caplog.text
+
+
+def test_concurrent_callers_each_get_their_own_answer() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [new_key() for _ in range(4)]
+    with upstream(*FIXTURES) as up, proxy_to(up.url, *FIXTURES) as (proxy, state):
+
+        def session(key: str) -> list[str]:
+            with httpx.Client(headers={"Authorization": f"ApiKey {key}"}) as http:
+                return [
+                    http.post(
+                        f"{proxy.url}/v1/events/trigger",
+                        json={
+                            "name": "status-processed",
+                            "to": "status-user",
+                            "transactionId": f"{key}-{i}",
+                        },
+                    ).json()["data"]["transactionId"]
+                    for i in range(15)
+                ]
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(session, keys))
+        assert answers == [[f"{key}-{i}" for i in range(15)] for key in keys]
+        assert (state.drift.calls, state.drift.select()) == (60, [])
+        assert len(up.triggers) == 60
