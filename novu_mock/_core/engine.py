@@ -20,10 +20,12 @@ from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
 from .errors import NovuError, bug_reply, error_reply
 from .http import Call, Reply
+from .limits import TOO_LARGE, body_limit, excerpt
 from .request import Request
 from .routes import ROUTES, Route, Router, normalise
 
 FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
+DEFAULT_MAX_ENVIRONMENTS = 10_000
 _R = TypeVar("_R", TriggerRecord, RequestRecord)
 _by_seq = attrgetter("seq")
 
@@ -57,7 +59,8 @@ class Engine:
 
     Thread-safe: every call runs under one lock, so a server thread and a test share state.
     `journal_limit` caps each environment's journals (trigger and request records) at its
-    newest N records; None keeps everything.
+    newest N records; None keeps everything. `max_environments` caps how many environments are
+    kept: past it, the least recently used one is dropped (None: no cap).
     """
 
     def __init__(
@@ -66,9 +69,12 @@ class Engine:
         api_keys: Iterable[str] | None = None,
         clock: Clock | None = None,
         journal_limit: int | None = None,
+        max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
         if journal_limit is not None and journal_limit < 1:
             raise ValueError("journal_limit must be a positive number of records, or None")
+        if max_environments is not None and max_environments < 1:
+            raise ValueError("max_environments must be a positive number, or None")
         self._documents: list[Mapping[str, Any]] = [f.document for f in load(fixtures)]
         keys = set(api_keys or ())
         for doc in self._documents:
@@ -76,6 +82,7 @@ class Engine:
         self.api_keys: frozenset[str] | None = frozenset(keys) if keys else None
         self.clock = clock or Clock()
         self.journal_limit = journal_limit
+        self.max_environments = max_environments
         self._router = Router(ROUTES)
         self._environments: OrderedDict[str, Environment] = OrderedDict()
         # Novu calls that reached no environment (a 401, a 404 without a key): their records.
@@ -83,7 +90,7 @@ class Engine:
         self._lock = threading.RLock()
         self._faults = Faults()
         self._rate_limiter = RateLimiter()
-        self._idempotency = Idempotency()
+        self._idempotency = Idempotency(journal_limit)
 
     # -- environments -----------------------------------------------------------------------
 
@@ -91,14 +98,19 @@ class Engine:
         """The environment of `key`, created and seeded from the fixtures on first use."""
         with self._lock:
             env = self._environments.get(key)
-            if env is None:
-                if self.api_keys is not None and key not in self.api_keys:
-                    raise NovuError(401, "API Key not found")
-                # Seeded at the moment of the call that created it, so its items never look
-                # newer than what that call creates.
-                seeded = self.clock.now() if now is None else now
-                env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
-                self._environments[key] = env
+            if env is not None:
+                self._environments.move_to_end(key)  # the most recently used last
+                return env
+            if self.api_keys is not None and key not in self.api_keys:
+                raise NovuError(401, "API Key not found")
+            # Seeded at the moment of the call that created it, so its items never look newer
+            # than what that call creates.
+            seeded = self.clock.now() if now is None else now
+            env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
+            self._environments[key] = env
+            if self.max_environments is not None:
+                while len(self._environments) > self.max_environments:
+                    self._environments.popitem(last=False)[1].discard()
             return env
 
     def _existing(self, key: str | None) -> Environment | None:
@@ -129,7 +141,11 @@ class Engine:
             found = self._router.match(method, path)
             req = Request(self, call, found[1] if found else {}, now, stamp)
             admin = found is not None and found[0].admin
+            # Refused before it is parsed or kept (D15), and only an excerpt journaled.
+            oversize = call.body_size > body_limit(path)
             try:
+                if oversize:
+                    raise NovuError(413, TOO_LARGE, reason=False)
                 if found is None:
                     raise NovuError(404, f"Cannot {method} {url}")
                 if admin:
@@ -151,8 +167,17 @@ class Engine:
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback
                     reply = bug_reply(req.call.method, url, stamp)
             if not admin:
-                self._record_request(req, reply, started)
+                if oversize and found is not None:
+                    req.env = self._owner(call)
+                self._record_request(req, reply, started, brief=oversize or found is None)
         return reply
+
+    def _owner(self, call: Call) -> Environment | None:
+        """The environment of a call's key, if the key is valid (for journaling a refusal)."""
+        try:
+            return self.environment(authenticate(call.headers))
+        except NovuError:
+            return None
 
     def _policed(self, route: Route, req: Request, path: str) -> Reply:
         """A Novu call through Novu's policies, outermost first: injected faults (in front of
@@ -179,10 +204,12 @@ class Engine:
         except Exception:
             return bug_reply(req.call.method, req.call.url, req.stamp)
 
-    def _record_request(self, req: Request, reply: Reply, started: float) -> None:
+    def _record_request(self, req: Request, reply: Reply, started: float, brief: bool) -> None:
         call = req.call
         body: Any
-        if req._parsed:
+        if brief:
+            body = excerpt(call.body, call.body_size) if call.body_size else None
+        elif req._parsed:
             body = req._body
         elif call.body:
             body = call.body.decode("utf-8", "replace")
@@ -213,8 +240,10 @@ class Engine:
     # -- admin operations (also the Python API's) -------------------------------------------
 
     def reset(self, key: str | None = None) -> None:
-        """A fresh environment (seeded from the fixtures, journals empty) for `key`, or for
-        every key; without a key, faults armed without a key are disarmed too."""
+        """A fresh environment (seeded from the fixtures, journals empty) for `key`. Without a
+        key: every environment of a configured key (`api_keys`, the fixtures' `apiKeys`) is
+        fresh, every other one is dropped (its key gets a new one on its next call), and the
+        faults armed without a key are disarmed."""
         with self._lock:
             now = self.clock.now()
             if key is None:
@@ -222,7 +251,11 @@ class Engine:
                 self._strays = Journal(self.journal_limit)
             for env in self._selected(key):
                 assert env.key is not None
-                self._environments[env.key] = env.fresh(self._documents, now)
+                env.discard()
+                if key is None and (self.api_keys is None or env.key not in self.api_keys):
+                    del self._environments[env.key]
+                else:
+                    self._environments[env.key] = env.fresh(self._documents, now)
 
     def restart(self, documents: Iterable[Mapping[str, Any]], clock: Clock) -> None:
         """Back to these fixture documents, this clock and no environment at all (the

@@ -37,7 +37,8 @@ class Call:
     """One HTTP request as the engine sees it.
 
     `headers` keys are lower-case; `path` is the raw path (no query string) and `query` the raw
-    query string without `?`.
+    query string without `?`. `size` is the body's length in bytes when an adapter kept only
+    the start of it (a body over its limit, see limits.py); None when `body` is all of it.
     """
 
     method: str
@@ -45,6 +46,11 @@ class Call:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    size: int | None = None
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body) if self.size is None else self.size
 
     @property
     def url(self) -> str:

@@ -19,6 +19,7 @@ HEADER = "idempotency-key"
 METHODS = ("POST", "PATCH")
 MAX_KEY_LENGTH = 255
 TTL = 86_400.0  # seconds a result is kept (IDEMPOTENCY_CACHE_TTL)
+DEFAULT_LIMIT = 10_000  # results kept per environment when the journals are not capped
 LINK = "https://docs.novu.co/additional-resources/idempotency"
 
 
@@ -46,7 +47,12 @@ def fingerprint(req: Request) -> str:
 
 class Idempotency:
     """Results of POST and PATCH calls by key, for 24 hours of the engine clock; each
-    environment keeps its own (`Environment.idempotency`, oldest first)."""
+    environment keeps its own (`Environment.idempotency`, oldest first), at most `limit` of
+    them: the oldest go first, so a client that sends a fresh key on every call (novu-py does)
+    cannot grow them without bound."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit or DEFAULT_LIMIT
 
     def run(self, req: Request, answer: Callable[[], Reply], delay: float = 0.0) -> Reply:
         """Answer through `answer` once per key; replay, 409 or 422 afterwards.
@@ -65,6 +71,12 @@ class Idempotency:
             )
             return error_reply(NovuError(400, message), call.url, req.stamp)
         entries = req.environment().idempotency
+        # Entries are kept in the order they were made: the expired ones are at the front.
+        while entries:
+            oldest = next(iter(entries.values()))
+            if req.now - oldest.created < TTL:
+                break
+            entries.popitem(last=False)
         print_ = fingerprint(req)
         entry: _Entry | None = entries.get(key)
         if entry is not None and req.now - entry.created >= TTL:
@@ -74,6 +86,8 @@ class Idempotency:
             reply = answer()
             stored = Reply(reply.status, list(reply.headers), reply.body, reply.payload)
             entries[key] = _Entry(print_, req.now, stored, time.monotonic() + delay)
+            while len(entries) > self.limit:
+                entries.popitem(last=False)
             reply.headers.append(("Idempotency-Key", key))
             return reply
         if time.monotonic() < entry.done_at:

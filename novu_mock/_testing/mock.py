@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._core.engine import Engine, FixtureInput
+from .._core.engine import DEFAULT_MAX_ENVIRONMENTS, Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
 
@@ -74,7 +74,9 @@ class NovuMock:
 
     `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
     accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
-    besides https://api.novu.co and https://eu.api.novu.co.
+    besides https://api.novu.co and https://eu.api.novu.co. `journal_limit` keeps each
+    environment's newest N trigger and request records; `max_environments` how many
+    environments (the least recently used one goes).
     """
 
     def __init__(
@@ -84,10 +86,18 @@ class NovuMock:
         base_urls: Iterable[str] | None = None,
         *,
         clock: Clock | None = None,
+        journal_limit: int | None = None,
+        max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
         if isinstance(fixtures, (str, os.PathLike, Mapping)):
             fixtures = [fixtures]
-        self.engine = Engine(fixtures, api_keys, clock)
+        self.engine = Engine(
+            fixtures,
+            api_keys,
+            clock,
+            journal_limit=journal_limit,
+            max_environments=max_environments,
+        )
         self.base_urls: tuple[str, ...] = (
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )

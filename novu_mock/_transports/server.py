@@ -5,12 +5,32 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import uvicorn
 
-if TYPE_CHECKING:
-    from .._testing.mock import NovuMock
+
+class Served(Protocol):
+    """What the server needs of the `NovuMock` it serves (the mock imports this module, so
+    this one names the mock's interface rather than importing it)."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def requests(self) -> list[dict[str, Any]]: ...
+
+    def reset(self) -> None: ...
+
+    @property
+    def assert_triggered(self) -> Callable[..., None]: ...
+
+    @property
+    def assert_not_triggered(self) -> Callable[..., None]: ...
 
 
 class MockServer:
@@ -20,7 +40,7 @@ class MockServer:
     assertion helpers are the mock's own.
     """
 
-    def __init__(self, mock: NovuMock, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, mock: Served, host: str = "127.0.0.1", port: int = 0) -> None:
         self.mock = mock
         self._host = host
         self._port = port
