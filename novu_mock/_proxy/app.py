@@ -28,6 +28,8 @@ from .forward import DEFAULT_TIMEOUT, Answer, Upstream, UpstreamFailure
 from .recording import Recorder, exchange_line, key_of, masked_key, parsed_body, scrub
 
 ALIAS_LIMIT = 10_000
+#: The shadow keeps the newest records like `serve` does by default (a proxy runs for long).
+SHADOW_JOURNAL_LIMIT = 100_000
 _log = logging.getLogger("novu_mock")
 
 
@@ -35,7 +37,7 @@ def shadow_engine(fixtures: Iterable[Any]) -> Engine:
     """An engine that takes any key (the upstream decides who may call), one environment per key
     seeded from `fixtures`; their `apiKeys` are the upstream's business and are left out."""
     documents = [{k: v for k, v in f.document.items() if k != "apiKeys"} for f in load(fixtures)]
-    return Engine(documents)
+    return Engine(documents, journal_limit=SHADOW_JOURNAL_LIMIT)
 
 
 class _Aliases:
