@@ -475,3 +475,16 @@ def test_concurrent_callers_each_get_their_own_answer() -> None:
         assert answers == [[f"{key}-{i}" for i in range(15)] for key in keys]
         assert (state.drift.calls, state.drift.select()) == (60, [])
         assert len(up.triggers) == 60
+
+
+def test_keys_the_engine_would_refuse_get_no_shadow_environment() -> None:
+    """A Bearer token or a key without a scheme: masked like any key, but no environment."""
+    key = new_key()
+    with upstream(*FIXTURES) as up, proxy_to(up.url, *FIXTURES) as (proxy, state):
+        for header in (f"Bearer {key}", key, f"apikey {key}"):
+            response = httpx.get(
+                f"{proxy.url}/v2/subscribers/user-1", headers={"Authorization": header}
+            )
+            assert response.status_code == 401
+        assert state.shadow.environment_names() == []
+        assert state.drift.select() == []

@@ -25,7 +25,7 @@ from .._model.fixtures import load
 from .._transports.asgi import call_headers, create_app
 from .drift import DriftLog, compare
 from .forward import DEFAULT_TIMEOUT, Answer, Upstream, UpstreamFailure
-from .recording import Recorder, exchange_line, key_of, masked_key, parsed_body, scrub
+from .recording import Recorder, environment_mask, exchange_line, key_of, parsed_body, scrub
 
 ALIAS_LIMIT = 10_000
 #: The shadow keeps the newest records like `serve` does by default (a proxy runs for long).
@@ -152,7 +152,7 @@ class Proxy:
             mock_body if readable else None,
         )
         self._aliases.learn(key, ids)
-        environment = masked_key(self.shadow, key) if key else None
+        environment = environment_mask(self.shadow, call.headers)
         entry: dict[str, Any] | None = None
         if differences:
             entry = scrub(
@@ -194,7 +194,7 @@ class Proxy:
             exchange_line(
                 call,
                 self.shadow,
-                environment=masked_key(self.shadow, key) if key else None,
+                environment=environment_mask(self.shadow, call.headers),
                 status=None,
                 response=None,
                 received_at=received,
@@ -210,13 +210,12 @@ class Proxy:
     def drift_reply(self, call: Call) -> Reply:
         """GET /_mock/drift (with a key: that key's entries only); DELETE empties it."""
         method = call.method.upper()
-        key = key_of(call.headers)
         if method == "DELETE":
             self.drift.clear()
             return Reply.empty(204)
         if method != "GET":
             return _not_found(call)
-        environment = masked_key(self.shadow, key) if key else None
+        environment = environment_mask(self.shadow, call.headers)
         return Reply.json(200, {"data": self.drift.select(environment)})
 
 

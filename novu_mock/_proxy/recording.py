@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
-from .._core.engine import Engine
+from .._core.engine import Engine, authenticate
 from .._core.errors import NovuError
 from .._core.http import Call
 from .._model.stores import mask_key
@@ -38,13 +38,19 @@ def key_of(headers: Mapping[str, str]) -> str | None:
     return raw
 
 
-def masked_key(engine: Engine, key: str) -> str:
-    """The key's mask, as the shadow's environment of that key is named (DESIGN section 6)."""
+def environment_mask(engine: Engine, headers: Mapping[str, str]) -> str | None:
+    """The mask of the caller's key: the name of its shadow environment when the header is one
+    the engine accepts (`ApiKey <key>`), else the plain mask of the secret (DESIGN section 6);
+    None without a key. Only an accepted key has (or gets) an environment."""
+    secret = key_of(headers)
+    if secret is None:
+        return None
     try:
+        key = authenticate(headers)
         masked = engine.environment(key).masked
-    except NovuError:  # a shadow that accepts only some keys (never built by the proxy)
+    except NovuError:
         masked = None
-    return masked if isinstance(masked, str) else mask_key(key)
+    return masked if isinstance(masked, str) else mask_key(secret)
 
 
 def masked_headers(headers: Mapping[str, str], engine: Engine) -> dict[str, str]:
@@ -54,7 +60,7 @@ def masked_headers(headers: Mapping[str, str], engine: Engine) -> dict[str, str]
     if key is not None:
         raw = out["authorization"].strip()
         scheme = raw.partition(" ")[0]
-        mask = masked_key(engine, key)
+        mask = environment_mask(engine, headers) or mask_key(key)
         out["authorization"] = f"{scheme} {mask}" if scheme in _SCHEMES else mask
     return out
 
