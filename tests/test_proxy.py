@@ -488,3 +488,30 @@ def test_keys_the_engine_would_refuse_get_no_shadow_environment() -> None:
             assert response.status_code == 401
         assert state.shadow.environment_names() == []
         assert state.drift.select() == []
+
+
+def test_identical_setups_have_no_drift_for_the_legacy_python_sdk() -> None:
+    from novu.api import EventApi
+    from novu.dto.event import InputEventDto
+
+    with upstream(*FIXTURES) as up, proxy_to(up.url, *FIXTURES) as (proxy, state):
+        events = EventApi(url=proxy.url, api_key=new_key(), requests_timeout=10)
+        assert events.trigger("status-processed", "status-user", {"a": 1}).status == "processed"
+        bulk = [
+            InputEventDto(e["name"], e["to"], {}, transaction_id=e["transactionId"])
+            for e in (
+                {"name": "status-inactive", "to": "status-user", "transactionId": "l-1"},
+                {"name": "status-processed", "to": " ", "transactionId": "l-2"},
+            )
+        ]
+        assert [e.status for e in events.trigger_bulk(bulk)] == [
+            "trigger_not_active",
+            "invalid_recipients",
+        ]
+        events.broadcast("status-processed", {"a": 1})
+        events.trigger("status-processed", "status-user", {}, transaction_id="l-cancel")
+        events.delete("l-cancel")
+        legacy_slash = EventApi(url=proxy.url + "/", api_key=new_key(), requests_timeout=10)
+        legacy_slash.trigger("status-processed", "status-user", {})
+        assert state.drift.select() == []
+        assert state.drift.calls == len(up.requests) == 6
