@@ -165,3 +165,12 @@ def test_extract_names_a_broken_line(tmp_path: Path) -> None:
         timeout=30,
     )
     assert missing.returncode == 1 and "cannot read" in missing.stderr
+    # Only a last line that starts as a JSON object passes for one cut short.
+    recording.write_text('{"method": "GET", "path": "/v1/tenants"}\nnot json either\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "novu_mock", "extract", str(recording)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1 and f"{recording}:2: expected a JSON object" in done.stderr
