@@ -23,8 +23,9 @@ from .._core.routes import normalise
 from .._model.clock import iso_utc
 from .._model.fixtures import load
 from .._transports.asgi import call_headers, create_app
+from . import DEFAULT_TIMEOUT
 from .drift import DriftLog, compare
-from .forward import DEFAULT_TIMEOUT, Answer, Upstream, UpstreamFailure
+from .forward import Answer, Upstream, UpstreamFailure
 from .recording import Recorder, environment_mask, exchange_line, key_of, parsed_body, scrub
 
 ALIAS_LIMIT = 10_000

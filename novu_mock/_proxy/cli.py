@@ -13,7 +13,7 @@ from typing import Any
 
 from .._model.fixtures import FixtureError
 from .._version import __version__
-from .forward import DEFAULT_TIMEOUT
+from . import DEFAULT_TIMEOUT
 
 
 def _seconds(text: str) -> float:

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import httpx
 
 from .._core.http import Call, Reply
+from . import DEFAULT_TIMEOUT
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT = 30.0
 #: Hop-by-hop headers (RFC 9110 7.6.1) and those the HTTP client sets itself.
 _NOT_FORWARDED = frozenset(
     {
