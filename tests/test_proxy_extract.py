@@ -97,9 +97,15 @@ def test_topic_members_become_subscribers_so_the_document_is_valid() -> None:
         [
             line(
                 "GET",
+                "/v1/topics",
+                200,
+                {"data": [{"key": "team", "name": "Team", "subscribers": ["x", "y"]}], "page": 0},
+            ),
+            line(
+                "GET",
                 "/v1/topics/team",
                 200,
-                {"data": {"key": "team", "name": "Team", "subscribers": ["x", "y"]}},
+                {"data": {"key": "team", "name": "Team", "subscribers": ["x", "y", "z"]}},
             ),
         ]
     )

@@ -83,6 +83,7 @@ class _Extraction:
         self.topics: dict[str, dict[str, Any]] = {}
         self.created: set[tuple[str, str]] = set()
         self.gone: set[tuple[str, str]] = set()
+        self.listed: set[str] = set()  # topics whose members a v1 answer listed
 
     # -- what one kind of item looks like in answers -------------------------------------------
 
@@ -137,9 +138,10 @@ class _Extraction:
         entry = self.topics.setdefault(key, {"key": key})
         if isinstance(item.get("name"), str) and "name" not in entry:
             entry["name"] = item["name"]
-        if members is not None:
-            # v1's member list is in stored order: it wins over a subscriptions page.
+        if members is not None and key not in self.listed:
+            # The earliest v1 member list (in stored order) wins over a subscriptions page.
             entry["subscribers"] = [m for m in members if isinstance(m, str)]
+            self.listed.add(key)
 
     def workflow(self, item: Any) -> None:
         if not isinstance(item, Mapping):
@@ -222,13 +224,9 @@ class _Extraction:
     def topics_answer(self, method: str, version: str, parts: list[str], data: Any) -> None:
         if len(parts) == 1 and method == "GET":
             for item in data if isinstance(data, list) else []:
-                self.topic(item)
+                self._topic_with_members(item, version)
         elif len(parts) == 2 and method == "GET" and isinstance(data, dict):
-            members = data.get("subscribers") if version == "v1" else None
-            if isinstance(members, list):
-                for member in members:
-                    self.subscriber(member, recipient=True)
-            self.topic(data, members if isinstance(members, list) else None)
+            self._topic_with_members(data, version)
         elif len(parts) >= 2:
             self.topic({"key": parts[1]})
             if len(parts) == 3 and parts[2] == "subscriptions" and method == "GET":
@@ -243,6 +241,12 @@ class _Extraction:
                     entry["subscribers"] = [m for m in members if isinstance(m, str)]
                     for member in entry["subscribers"]:
                         self.subscriber(member, recipient=True)
+
+    def _topic_with_members(self, item: Any, version: str) -> None:
+        """A topic as a read shows it; v1 answers list its members' subscriberIds."""
+        members = item.get("subscribers") if isinstance(item, dict) and version == "v1" else None
+        # Members become subscribers of the document at the end (document()).
+        self.topic(item, members if isinstance(members, list) else None)
 
     def triggers(self, rest: list[str], body: Any, data: Any) -> None:
         if not isinstance(body, dict):
