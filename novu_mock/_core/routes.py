@@ -9,7 +9,9 @@ from urllib.parse import unquote
 
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
+from .._admin import outbox_view as _outbox_view
 from .._novu import events as _events
+from .._novu import outbox as _outbox
 from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
@@ -122,6 +124,23 @@ ROUTES: tuple[Route, ...] = (
     _configuration("GET", "/v1/tenants/{identifier}", _tenants.get_tenant),
     _configuration("PATCH", "/v1/tenants/{identifier}", _tenants.update_tenant),
     _configuration("DELETE", "/v1/tenants/{identifier}", _tenants.delete_tenant),
+    # Delivery's read side (DESIGN 9).
+    Route("GET", "/v1/messages", _outbox.list_messages),
+    Route("DELETE", "/v1/messages/transaction/{transactionId}", _outbox.delete_by_transaction),
+    Route("DELETE", "/v1/messages/{messageId}", _outbox.delete_message),
+    Route("GET", "/v1/notifications", _outbox.list_notifications),
+    Route("GET", "/v1/notifications/{notificationId}", _outbox.get_notification),
+    _configuration("GET", "/v1/subscribers/{subscriberId}/notifications/feed", _outbox.feed),
+    _configuration(
+        "GET", "/v1/subscribers/{subscriberId}/notifications/unseen", _outbox.unseen_count
+    ),
+    _configuration("POST", "/v1/subscribers/{subscriberId}/messages/mark-as", _outbox.mark_as),
+    _configuration("POST", "/v1/subscribers/{subscriberId}/messages/mark-all", _outbox.mark_all),
+    _configuration(
+        "POST",
+        "/v1/subscribers/{subscriberId}/messages/{messageId}/actions/{type}",
+        _outbox.message_action,
+    ),
     Route("GET", "/v2/workflows", _workflows.list_v2),
     Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
     Route("GET", "/v1/workflows", _workflows.list_v1),
@@ -130,7 +149,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),
     Route("GET", "/_mock/triggers", _admin.triggers, admin=True),
     Route("GET", "/_mock/requests", _admin.requests, admin=True),
+    Route("GET", "/_mock/warnings", _admin.warnings, admin=True),
+    Route("GET", "/", _admin.root, admin=True),
     Route("GET", "/_mock/state", _admin.state, admin=True),
+    Route("GET", "/_mock/messages", _admin.messages, admin=True),
+    Route("GET", "/_mock/skips", _admin.skips, admin=True),
     Route("POST", "/_mock/faults", _admin.post_faults, admin=True),
     Route("GET", "/_mock/faults", _admin.get_faults, admin=True),
     Route("DELETE", "/_mock/faults", _admin.delete_faults, admin=True),
@@ -141,6 +164,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/dashboard/triggers", _dashboard.triggers, admin=True),
     Route("GET", "/_mock/dashboard/triggers/{seq}", _dashboard.trigger, admin=True),
     Route("GET", "/_mock/dashboard/subscribers", _dashboard.subscribers, admin=True),
+    Route("GET", "/_mock/dashboard/outbox", _outbox_view.outbox, admin=True),
+    Route("GET", "/_mock/dashboard/messages/{messageId}/html", _outbox_view.email_html, admin=True),
 )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from .._core.errors import NovuError
+from .._delivery.run import flush, queue
 from .._model.environment import Environment
 from .._model.records import TriggerRecord
 from .._model.values import identifier_of
@@ -122,6 +124,8 @@ def _forced(env: Environment, event: dict[str, Any], validate: bool) -> dict[str
             reached, _ = fan_out(env, recipients, actor if isinstance(actor, str) else None)
             if when["subscriberId"] not in reached:
                 continue
+        name = json.dumps(outcome, sort_keys=True, default=str)
+        env.outcome_hits[name] = env.outcome_hits.get(name, 0) + 1
         return outcome
     return None
 
@@ -179,6 +183,8 @@ def _dispatch(
             "please make sure all triggers have a unique transactionId"
         )
     else:
+        if env.pending and _changes_entities(event, recipients):
+            flush(env)  # queued runs see the subscribers and tenant as they were
         actor = event.get("actor")
         actor_define = {"subscriberId": actor} if isinstance(actor, str) and actor else actor
         actor_id = None
@@ -206,7 +212,16 @@ def _dispatch(
         notes=notes,
     )
     env.record_processed(transaction_id, record)
+    if reached:
+        queue(env, record, env.workflows[event["name"]], ctx.now)
     return answer
+
+
+def _changes_entities(event: dict[str, Any], recipients: Plan | None) -> bool:
+    """Whether the event's upserts may change a subscriber or tenant (objects with fields)."""
+    if isinstance(event.get("actor"), dict) or isinstance(event.get("tenant"), dict):
+        return True
+    return recipients is not None and any(len(d) > 1 for d in recipients.direct.values())
 
 
 def run_event(
