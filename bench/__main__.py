@@ -25,6 +25,7 @@ SECTIONS = (
     "memory",
     "scaling",
     "delivery",
+    "bounded",
     "proxy",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -56,6 +57,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .memory import memory_rows
 
         return memory_rows
+    if name == "bounded":
+        from .bounded import bounded_rows
+
+        return bounded_rows
     if name == "delivery":
         from .delivery import delivery_rows
 
