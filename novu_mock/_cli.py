@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from ._model.clock import CLOCK_MODES, Clock
 from ._model.fixtures import FixtureError, bundled, load
 from ._version import __version__
 
@@ -62,9 +63,25 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the newest N trigger records and N request records; 0 keeps all. "
         f"Default: {DEFAULT_JOURNAL_LIMIT:,}",
     )
+    serve.add_argument(
+        "--clock",
+        choices=CLOCK_MODES,
+        default=_env_clock(),
+        help="real (default): delayed and digested work runs when the wall clock reaches it; "
+        "virtual: time stands still until POST /_mock/clock moves it",
+    )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
     return parser
+
+
+def _env_clock() -> str:
+    mode = os.environ.get("NOVU_MOCK_CLOCK", "").strip() or "real"
+    if mode not in CLOCK_MODES:
+        raise SystemExit(
+            f"novu-mock: NOVU_MOCK_CLOCK: expected one of {', '.join(CLOCK_MODES)}; got {mode!r}"
+        )
+    return mode
 
 
 def _env_list(name: str, sep: str) -> list[str]:
@@ -96,7 +113,12 @@ def _serve(args: argparse.Namespace) -> int:
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
     keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]
     try:
-        engine = Engine(paths, keys or None, journal_limit=args.journal_limit or None)
+        engine = Engine(
+            paths,
+            keys or None,
+            clock=Clock.of_mode(args.clock),
+            journal_limit=args.journal_limit or None,
+        )
     except FixtureError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -128,6 +150,7 @@ def _serve(args: argparse.Namespace) -> int:
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records are kept")
+    print(f"  clock:    {args.clock} (GET/POST /_mock/clock)")
     print("  stop with Ctrl-C", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:

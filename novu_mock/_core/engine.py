@@ -12,6 +12,7 @@ from typing import Any
 
 from .._model.clock import Clock, iso_utc
 from .._model.fixtures import Fixture, FixtureError, load, problems_of
+from .._model.scheduler import Timeline
 from .._model.stores import Environment, RequestRecord, TriggerRecord
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
@@ -77,6 +78,7 @@ class Engine:
         self.faults = Faults()
         self.rate_limiter = RateLimiter()
         self.idempotency = Idempotency()
+        self.timeline = Timeline(self)
 
     # -- environments -----------------------------------------------------------------------
 
@@ -90,6 +92,7 @@ class Engine:
             # than what that call creates.
             seeded = self.clock.now() if now is None else now
             env = Environment(key, self.documents, seeded, self.journal)
+            env.scheduler.timeline = self.timeline
             self.environments[key] = env
         return env
 
@@ -108,6 +111,8 @@ class Engine:
         url = call.url
         with self.lock:
             now = self.clock.now()
+            if self.timeline.active:  # work that came due (real clock, or a clock moved by hand)
+                self.timeline.run_due(now)
             stamp = iso_utc(now)
             path = normalise(call.path)
             found = self.router.match(method, path)
@@ -232,6 +237,7 @@ class Engine:
             for env in selected:
                 env.own_fixtures = []
                 env.processed = {}
+                env.scheduler.clear()
                 env.seed(self.documents, now)
                 self.idempotency.forget(env.id)
                 self.rate_limiter.forget(env)

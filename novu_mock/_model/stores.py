@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .clock import iso_utc
+from .scheduler import Scheduler
 
 SUBSCRIBER_FIELDS = (
     "email",
@@ -342,6 +343,7 @@ class Environment:
         self._journal = journal
         self.processed: dict[str, list[TriggerRecord]] = {}
         self.own_fixtures: list[Mapping[str, Any]] = []
+        self.scheduler = Scheduler()  # pending delay and digest work
         self.seed(fixtures, now)
 
     def journal(self, record: TriggerRecord) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._core.engine import Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
+from .clock import MockClock
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -74,7 +75,8 @@ class NovuMock:
 
     `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
     accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
-    besides https://api.novu.co and https://eu.api.novu.co.
+    besides https://api.novu.co and https://eu.api.novu.co. `clock`: "virtual" (the default:
+    time stands still until `mock.clock.advance()`), "real" (the wall clock), or a `Clock`.
     """
 
     def __init__(
@@ -83,11 +85,14 @@ class NovuMock:
         api_keys: Iterable[str] | None = None,
         base_urls: Iterable[str] | None = None,
         *,
-        clock: Clock | None = None,
+        clock: Clock | str = "virtual",
     ) -> None:
         if isinstance(fixtures, (str, os.PathLike, Mapping)):
             fixtures = [fixtures]
-        self.engine = Engine(fixtures, api_keys, clock)
+        self.engine = Engine(
+            fixtures, api_keys, clock if isinstance(clock, Clock) else Clock.of_mode(clock)
+        )
+        self.clock = MockClock(self.engine)
         self.base_urls: tuple[str, ...] = (
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )

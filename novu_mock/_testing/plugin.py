@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from .._model.clock import CLOCK_MODES, Clock
 from .._model.fixtures import bundled
 from .._transports.server import MockServer
 from .mock import NovuMock
 
-_MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict")
+_MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict", "clock")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,7 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False): "
+        "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False, "
+        "clock='virtual'): "
         "configure the novu_mock fixture for this test",
     )
 
@@ -89,7 +91,15 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     rate_limits = options.get("rate_limits")
     if rate_limits:
         fixtures.append({"rateLimits": dict(rate_limits)})
-    mock = NovuMock(fixtures, options.get("api_keys"), _as_list(options.get("base_urls")))
+    clock = options.get("clock", "virtual")
+    if clock not in CLOCK_MODES:
+        raise pytest.UsageError(
+            f"@pytest.mark.novu_mock: clock: expected one of {', '.join(CLOCK_MODES)}; "
+            f"got {clock!r}"
+        )
+    mock = NovuMock(
+        fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
+    )
     with mock.intercept(strict=bool(options.get("strict", False))):
         yield mock
 
@@ -107,7 +117,8 @@ class _SessionServer:
             # Fixtures a previous test added (add_workflow, ...) do not outlive it.
             engine.documents[:] = self.documents
             engine.environments.clear()
-            engine.clock = type(engine.clock)()
+            engine.timeline.active.clear()  # their pending work goes with them
+            engine.clock = Clock.of_mode(engine.clock.mode)
         self.server.reset()
         return self.server
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 if TYPE_CHECKING:
+    from .._testing.clock import MockClock
     from .._testing.mock import NovuMock
 
 
@@ -66,6 +67,10 @@ class MockServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def clock(self) -> MockClock:
+        return self.mock.clock
 
     @property
     def triggers(self) -> list[dict[str, Any]]:
