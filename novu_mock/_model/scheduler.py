@@ -37,6 +37,7 @@ class Job:
 
     __slots__ = (
         "detail",
+        "done",
         "due",
         "fire",
         "id",
@@ -75,11 +76,13 @@ class Job:
         self.on_cancel = on_cancel
         self.detail = detail
         self.status = DELAYED
+        self.done = False
         self.seq = next(_order)
 
     @property
     def pending(self) -> bool:
-        return self.status == DELAYED
+        """Still waiting: neither run, nor cancelled, nor taken away."""
+        return not self.done
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,13 +102,15 @@ class Scheduler:
     """One environment's pending jobs: a heap by (due, order) and an index by transactionId.
     A cancelled job stays in the heap until it reaches the top (lazy deletion)."""
 
-    __slots__ = ("_by_transaction", "_heap", "pending", "timeline")
+    __slots__ = ("_by_transaction", "_heap", "pending", "state", "timeline")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Job]] = []
         self._by_transaction: dict[str, list[Job]] = {}
         self.pending = 0
         self.timeline: Timeline | None = None
+        # What the steps that schedule keep between calls (open digest batches ...).
+        self.state: dict[str, Any] = {}
 
     def schedule(self, job: Job) -> None:
         heapq.heappush(self._heap, (job.due, job.seq, job))
@@ -127,6 +132,7 @@ class Scheduler:
         return job
 
     def _done(self, job: Job) -> None:
+        job.done = True
         self.pending -= 1
         same = self._by_transaction.get(job.transaction_id)
         if same is not None:
@@ -145,6 +151,7 @@ class Scheduler:
             return False
         for job in jobs:
             job.status = CANCELED
+            job.done = True
             self.pending -= 1
         for job in jobs:
             if job.on_cancel is not None:
@@ -152,9 +159,9 @@ class Scheduler:
         return True
 
     def take(self, job: Job) -> None:
-        """Remove one pending job without running it (a digest handing its batch over)."""
+        """Remove one pending job without running it (a merged run whose batch went out, or
+        that was handed the batch); its status stays as it is."""
         if job.pending:
-            job.status = CANCELED
             self._done(job)
 
     def pending_jobs(self) -> list[Job]:
@@ -165,9 +172,11 @@ class Scheduler:
         for _, _, job in self._heap:
             if job.pending:
                 job.status = CANCELED
+                job.done = True
         self._heap = []
         self._by_transaction = {}
         self.pending = 0
+        self.state = {}
 
 
 class Timeline:
@@ -231,7 +240,8 @@ class Timeline:
             job = best.pop()
             if move_clock:
                 clock.set(job.due)
-            job.status = COMPLETED
+            if job.status == DELAYED:
+                job.status = COMPLETED
             try:
                 job.fire(job.due)
             except Exception:  # a bug of ours must not stop the rest of the timeline
