@@ -72,12 +72,12 @@ def test_a_clock_instance_still_works() -> None:
     assert mock.clock.now().timestamp() == 1_000_005.0
 
 
-def _job(mock: NovuMock, key: str, due: float, log: list[tuple[str, float]], name: str) -> Job:
+def _job(mock: NovuMock, key: str, due: float, log: list[tuple[str, float, float]], name: str) -> Job:
     engine = mock.engine
     env = engine.environment(key)
 
     def fire(at: float) -> None:
-        log.append((name, at, engine.clock.now()))  # type: ignore[arg-type]
+        log.append((name, at, engine.clock.now()))
 
     job = Job(
         job_id=name,
@@ -96,7 +96,7 @@ def _job(mock: NovuMock, key: str, due: float, log: list[tuple[str, float]], nam
 
 def test_advance_runs_due_work_in_due_order_each_at_its_own_time() -> None:
     mock = NovuMock(clock=Clock(frozen=1000.0))
-    log: list[tuple[str, float]] = []
+    log: list[tuple[str, float, float]] = []
     _job(mock, "key-a", 1300.0, log, "a-300")
     _job(mock, "key-b", 1060.0, log, "b-60")
     _job(mock, "key-a", 1120.0, log, "a-120")
@@ -159,7 +159,7 @@ def test_work_scheduled_by_due_work_runs_in_the_same_advance() -> None:
 
 def test_real_clock_runs_due_work_from_a_timer_without_any_call() -> None:
     mock = NovuMock(clock="real")
-    log: list[tuple[str, float]] = []
+    log: list[tuple[str, float, float]] = []
     _job(mock, "k", time.time() + 0.3, log, "soon")
     deadline = time.monotonic() + 5
     while not log and time.monotonic() < deadline:
