@@ -73,3 +73,21 @@ def requests(req: Request) -> Reply:
 def state(req: Request) -> Reply:
     """GET /_mock/state: the stores as a fixture document."""
     return Reply.json(200, {"data": req.engine.state(req.key)})
+
+
+def messages(req: Request) -> Reply:
+    """GET /_mock/messages, filtered by subscriberId, channel, workflowId, transactionId."""
+    from .._delivery.records import FILTERS, message_records
+
+    query = req.query()
+    filters = {name: query[name] for name in FILTERS if name in query}
+    return Reply.json(200, {"data": message_records(req.engine, req.key, **filters)})
+
+
+def skips(req: Request) -> Reply:
+    """GET /_mock/skips: channel steps that made no message, with their reasons."""
+    from .._delivery.records import FILTERS, skip_records
+
+    query = req.query()
+    filters = {name: query[name] for name in FILTERS if name in query}
+    return Reply.json(200, {"data": skip_records(req.engine, req.key, **filters)})

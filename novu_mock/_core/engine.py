@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._delivery.run import settle
 from .._model.clock import Clock, iso_utc
 from .._model.fixtures import Fixture, FixtureError, load, problems_of
 from .._model.scheduler import Timeline
@@ -135,6 +136,7 @@ class Engine:
             else:
                 assert found is not None
                 route = found[0]
+                settle(self._selected(req.key), method, path, self.journal_limit)
                 try:
                     reply = self._answer(req, route) if admin else self._policed(route, req, path)
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback

@@ -13,6 +13,13 @@ from typing import Any
 
 import yaml
 
+from .._delivery.validation import (
+    conditions_check,
+    preferences_check,
+    redirect_check,
+    template_check,
+)
+
 STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
 STATUSES = (
     "processed",
@@ -152,6 +159,12 @@ _step = _object(
         "active": (_boolean, False),
         "name": (_string, False),
         "stepId": (_nonempty, False),
+        # Delivery (DESIGN 9): Liquid content and JSON Logic conditions.
+        "subject": (template_check, False),
+        "body": (template_check, False),
+        "avatar": (template_check, False),
+        "redirect": (redirect_check, False),
+        "conditions": (conditions_check, False),
     }
 )
 _workflow = _object(
@@ -162,6 +175,8 @@ _workflow = _object(
         "steps": (_list_of(_step), False),
         "tenantOverrides": (_map_of(_object({"active": (_boolean, True)})), False),
         "payloadSchema": (_json_schema, False),
+        "critical": (_boolean, False),
+        "preferences": (preferences_check, False),
     }
 )
 _subscriber = _object(

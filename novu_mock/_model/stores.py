@@ -48,9 +48,12 @@ class Workflow:
         "active",
         "any_active_step",
         "created_at",
+        "critical",
+        "delivery_plan",
         "id",
         "name",
         "payload_schema",
+        "preferences",
         "steps",
         "tenant_overrides",
         "workflow_id",
@@ -73,6 +76,10 @@ class Workflow:
         }
         self.payload_schema: dict[str, Any] | None = spec.get("payloadSchema")
         self._validator: Any = None
+        # Delivery (DESIGN 9): subscriber preferences ignored when critical; workflow defaults.
+        self.critical: bool = spec.get("critical", False)
+        self.preferences: dict[str, Any] | None = spec.get("preferences")
+        self.delivery_plan: Any = None  # the compiled steps, built on first run
         self.id = object_id()
         self.created_at = now
 
@@ -95,6 +102,10 @@ class Workflow:
             doc["tenantOverrides"] = {t: {"active": a} for t, a in self.tenant_overrides.items()}
         if self.payload_schema is not None:
             doc["payloadSchema"] = copy.deepcopy(self.payload_schema)
+        if self.critical:
+            doc["critical"] = True
+        if self.preferences is not None:
+            doc["preferences"] = copy.deepcopy(self.preferences)
         return doc
 
 
@@ -359,6 +370,11 @@ class Environment:
         self.outcomes: list[dict[str, Any]] = []
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
+        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
+        self.pending: list[Any] = []
+        self.notifications: list[Any] = []
+        self.messages: list[Any] = []
+        self.suspended: list[Any] = []
         for doc in fixtures:
             self.merge(doc, now)
 

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from .._core.errors import NovuError
+from .._delivery.run import flush, queue
 from .._model.stores import Environment, TriggerRecord
 from .payload_schema import payload_error, payload_problems
 from .recipients import Plan, fan_out, plan, update_tenant, upsert_subscriber
@@ -181,6 +182,8 @@ def _dispatch(
             "please make sure all triggers have a unique transactionId"
         )
     else:
+        if env.pending and _changes_entities(event, recipients):
+            flush(env)  # queued runs see the subscribers and tenant as they were
         actor = event.get("actor")
         actor_define = {"subscriberId": actor} if isinstance(actor, str) and actor else actor
         actor_id = None
@@ -208,7 +211,16 @@ def _dispatch(
         notes=notes,
     )
     env.processed.setdefault(transaction_id, []).append(record)
+    if reached:
+        queue(env, record, env.workflows[event["name"]], ctx.now)
     return answer
+
+
+def _changes_entities(event: dict[str, Any], recipients: Plan | None) -> bool:
+    """Whether the event's upserts may change a subscriber or tenant (objects with fields)."""
+    if isinstance(event.get("actor"), dict) or isinstance(event.get("tenant"), dict):
+        return True
+    return recipients is not None and any(len(d) > 1 for d in recipients.direct.values())
 
 
 def run_event(

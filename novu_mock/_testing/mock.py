@@ -13,6 +13,7 @@ from .._core.engine import Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
 from .clock import MockClock
+from .notified import MessageExpectation, check_not_notified, check_notified
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -141,6 +142,69 @@ class NovuMock:
     def requests(self) -> list[dict[str, Any]]:
         """RequestRecord dicts of every Novu call, oldest first."""
         return self.engine.request_records()
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Messages every subscriber would have received (DESIGN 9), oldest first."""
+        from .._delivery.records import message_records
+
+        return message_records(self.engine)
+
+    @property
+    def skips(self) -> list[dict[str, Any]]:
+        """Channel steps that made no message, with `reason` (`condition`, `preference`,
+        `no_address`) and Novu's `detail`, oldest first."""
+        from .._delivery.records import skip_records
+
+        return skip_records(self.engine)
+
+    def assert_notified(
+        self,
+        subscriber_id: str,
+        *,
+        channel: str | None = None,
+        workflow_id: str | None = None,
+        subject: str | None = None,
+        content: str | None = None,
+        contains: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Fail unless a message to `subscriber_id` matches every filter given (`times`: exactly
+        so many). `subject`/`content` match the rendered text exactly; `contains` is a substring
+        of either. The AssertionError lists the nearest messages, how each differed, and the
+        skipped steps that explain an absence."""
+        __tracebackhide__ = True
+        expectation = MessageExpectation(
+            subscriber_id,
+            channel=channel,
+            workflow_id=workflow_id,
+            subject=subject,
+            content=content,
+            contains=contains,
+        )
+        check_notified(self.messages, self.skips, expectation, times)
+
+    def assert_not_notified(
+        self,
+        subscriber_id: str,
+        *,
+        channel: str | None = None,
+        workflow_id: str | None = None,
+        subject: str | None = None,
+        content: str | None = None,
+        contains: str | None = None,
+    ) -> None:
+        """Fail if any message to `subscriber_id` matches every filter given."""
+        __tracebackhide__ = True
+        expectation = MessageExpectation(
+            subscriber_id,
+            channel=channel,
+            workflow_id=workflow_id,
+            subject=subject,
+            content=content,
+            contains=contains,
+        )
+        check_not_notified(self.messages, expectation)
 
     def reset(self) -> None:
         """Back to the loaded fixtures; journals emptied."""

@@ -80,6 +80,14 @@ class MockServer:
     def requests(self) -> list[dict[str, Any]]:
         return self.mock.requests
 
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.mock.messages
+
+    @property
+    def skips(self) -> list[dict[str, Any]]:
+        return self.mock.skips
+
     def reset(self) -> None:
         self.mock.reset()
 
@@ -88,3 +96,11 @@ class MockServer:
 
     def assert_not_triggered(self, workflow_id: str, **filters: Any) -> None:
         self.mock.assert_not_triggered(workflow_id, **filters)
+
+    def assert_notified(self, subscriber_id: str, **filters: Any) -> None:
+        __tracebackhide__ = True
+        self.mock.assert_notified(subscriber_id, **filters)
+
+    def assert_not_notified(self, subscriber_id: str, **filters: Any) -> None:
+        __tracebackhide__ = True
+        self.mock.assert_not_notified(subscriber_id, **filters)

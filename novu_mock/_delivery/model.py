@@ -1,0 +1,221 @@
+"""What a run leaves behind: notifications (one per trigger and subscriber), their jobs (one per
+step, with Novu's execution details) and the messages of the channel steps that were sent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._model.clock import iso_utc
+from .._model.stores import object_id
+
+if TYPE_CHECKING:
+    from .._model.stores import Environment, TriggerRecord, Workflow
+    from .steps import StepPlan
+
+CHANNELS = ("in_app", "email", "sms", "chat", "push")
+
+# Novu's execution-detail texts (DetailEnum in Novu's application-generic library).
+STEP_QUEUED = "Step queued"
+MESSAGE_CREATED = "Message created"
+MESSAGE_SENT = "Message sent"
+STEP_DELAYED = "Step delayed"
+STEP_DIGESTED = "Step digested"
+FILTER_STEPS = "Step was filtered based on steps filters"
+BY_WORKFLOW_PREFERENCE = "Step filtered by subscriber workflow preferences"
+BY_GLOBAL_PREFERENCE = "Step filtered by subscriber global preferences"
+BY_WORKFLOW_DEFAULT = "Step filtered by workflow preferences"
+NO_RECIPIENT = "Subscriber missing recipient details"
+NO_DEVICE_TOKENS = (
+    "Subscriber credentials is missing the tokens for sending a push notification message"
+)
+NO_WEBHOOK_URL = "Webhook URL for the chat channel is missing"
+
+
+class Skip:
+    """Why a channel step made no message: `reason` is one of `condition`, `preference`,
+    `no_address`; `detail` is Novu's execution-detail text."""
+
+    __slots__ = ("detail", "level", "reason")
+
+    def __init__(self, reason: str, detail: str, level: str | None = None) -> None:
+        self.reason = reason
+        self.detail = detail
+        self.level = level
+
+
+class Job:
+    """One step of one notification, as Novu's activity feed shows it."""
+
+    __slots__ = ("details", "id", "message", "skip", "status", "step", "updated_at")
+
+    def __init__(self, step: StepPlan, now: float) -> None:
+        self.id = object_id()
+        self.step = step
+        self.status = "pending"
+        self.message: Message | None = None
+        self.skip: Skip | None = None
+        self.details: list[tuple[str, float, str, str]] = []  # (status, at, detail, id)
+        self.updated_at = now
+
+    def detail(self, status: str, text: str, now: float) -> None:
+        self.details.append((status, now, text, object_id()))
+        self.updated_at = now
+
+
+class Notification:
+    """One trigger for one subscriber: Novu's activity-feed entry."""
+
+    __slots__ = (
+        "context",
+        "created_at",
+        "env",
+        "id",
+        "jobs",
+        "record",
+        "subscriber",
+        "workflow",
+    )
+
+    def __init__(
+        self,
+        env: Environment,
+        record: TriggerRecord,
+        workflow: Workflow,
+        subscriber: dict[str, Any],
+        context: dict[str, Any],
+        now: float,
+    ) -> None:
+        self.id = object_id()
+        self.env = env
+        self.record = record
+        self.workflow = workflow
+        self.subscriber = subscriber
+        self.context = context
+        self.created_at = now
+        self.jobs: list[Job] = []
+
+    @property
+    def subscriber_id(self) -> str:
+        return str(self.subscriber["subscriberId"])
+
+    @property
+    def transaction_id(self) -> str:
+        return str(self.record.transaction_id)
+
+
+class Message:
+    """One message a subscriber would have received (DESIGN 9). Content is rendered on first
+    read, from templates compiled once, so a trigger costs no rendering."""
+
+    __slots__ = (
+        "_rendered",
+        "action",
+        "address",
+        "channel",
+        "created_at",
+        "deleted",
+        "id",
+        "job",
+        "last_read",
+        "last_seen",
+        "notification",
+        "provider_id",
+        "read",
+        "seen",
+    )
+
+    def __init__(
+        self,
+        notification: Notification,
+        job: Job,
+        provider_id: str,
+        address: dict[str, Any],
+        now: float,
+    ) -> None:
+        self.id = object_id()
+        self.notification = notification
+        self.job = job
+        self.channel = job.step.type
+        self.provider_id = provider_id
+        self.address = address
+        self.created_at = now
+        self.seen = False
+        self.read = False
+        self.deleted = False
+        self.last_seen: float | None = None
+        self.last_read: float | None = None
+        self.action: dict[str, Any] | None = None
+        self._rendered: tuple[str, str, str, str] | None = None
+
+    def rendered(self) -> tuple[str, str, str, str]:
+        """(subject, content, avatar, redirect url), rendered once."""
+        if self._rendered is None:
+            self._rendered = self.job.step.render(self.notification.context)
+        return self._rendered
+
+    @property
+    def subscriber_id(self) -> str:
+        return self.notification.subscriber_id
+
+    @property
+    def transaction_id(self) -> str:
+        return self.notification.transaction_id
+
+    @property
+    def workflow_id(self) -> str:
+        return self.notification.workflow.workflow_id
+
+    @property
+    def step_id(self) -> str:
+        return self.job.step.step_id
+
+    def cta(self) -> dict[str, Any]:
+        url = self.rendered()[3]
+        cta: dict[str, Any] = {"type": "redirect", "data": {"url": url} if url else {}}
+        if self.action is not None:
+            cta["action"] = self.action
+        return cta
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as `mock.messages` and GET /_mock/messages show it (DESIGN 9)."""
+        subject, content, avatar, _ = self.rendered()
+        record = self.notification.record
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "channel": self.channel,
+            "subscriberId": self.subscriber_id,
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "transactionId": self.transaction_id,
+            "subject": subject if self.channel in ("email", "in_app", "push") else None,
+            "content": content,
+            "cta": self.cta(),
+            "avatar": avatar or None,
+            "payload": record.payload,
+            "overrides": record.overrides,
+            "providerId": self.provider_id,
+            "to": dict(self.address),
+            "createdAt": iso_utc(self.created_at),
+            "seen": self.seen,
+            "read": self.read,
+            "status": "sent",
+            "environment": self.notification.env.masked,
+        }
+        return doc
+
+
+def skip_dict(notification: Notification, job: Job) -> dict[str, Any]:
+    """A skipped channel step as `mock.skips` and GET /_mock/skips show it."""
+    assert job.skip is not None
+    return {
+        "subscriberId": notification.subscriber_id,
+        "workflowId": notification.workflow.workflow_id,
+        "stepId": job.step.step_id,
+        "channel": job.step.type,
+        "transactionId": notification.transaction_id,
+        "reason": job.skip.reason,
+        "level": job.skip.level,
+        "detail": job.skip.detail,
+        "createdAt": iso_utc(notification.created_at),
+        "environment": notification.env.masked,
+    }

@@ -1,0 +1,255 @@
+"""The run: each processed trigger, for each recipient, over the workflow's steps (D14).
+
+A trigger only queues its run (`queue`): what it needs is kept by reference, so a bulk of 100
+events costs a list append each. `flush` runs what is queued before anything reads or changes
+the state a run depends on (any non-trigger call of the environment, every Python read, a
+trigger that upserts subscriber data). Each recipient's run is a `RecipientRun` over the step
+list: it stops at a delay or digest step (`suspended`) and `resume()` goes on from the next step,
+which is what a scheduler of pending work needs. The provider of each channel comes from
+`provider_for`, the one place an integrations store plugs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .model import (
+    FILTER_STEPS,
+    MESSAGE_CREATED,
+    MESSAGE_SENT,
+    NO_DEVICE_TOKENS,
+    NO_RECIPIENT,
+    NO_WEBHOOK_URL,
+    STEP_DELAYED,
+    STEP_DIGESTED,
+    STEP_QUEUED,
+    Job,
+    Message,
+    Notification,
+    Skip,
+)
+from .preferences import DETAILS, resolve
+from .steps import StepPlan, plan_of
+
+if TYPE_CHECKING:
+    from .._model.stores import Environment, TriggerRecord, Workflow
+
+CHANNEL_STEPS = frozenset(("in_app", "email", "sms", "chat", "push"))
+HOLDING_STEPS = frozenset(("delay", "digest"))
+PUSH_PROVIDERS = frozenset(
+    ("fcm", "apns", "expo", "one-signal", "pushpad", "push-webhook", "pusher-beams", "appio")
+)
+DEFAULT_PROVIDERS = {
+    "in_app": "novu",
+    "email": "novu-email",
+    "sms": "novu-sms",
+    "push": "fcm",
+    "chat": "slack",
+}
+SUBSCRIBER_CONTEXT = (
+    "subscriberId",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "avatar",
+    "locale",
+    "timezone",
+    "data",
+)
+
+
+def default_provider(env: Environment, channel: str, address: dict[str, Any]) -> str:
+    """The provider that sends `channel`: for push and chat the one whose credentials the
+    subscriber has, else Novu's own for the channel."""
+    return str(address.get("providerId") or DEFAULT_PROVIDERS[channel])
+
+
+# Replaceable: an integrations store decides the provider per environment and channel.
+provider_for: Callable[[Environment, str, dict[str, Any]], str] = default_provider
+
+
+def address_of(subscriber: dict[str, Any], channel: str) -> dict[str, Any] | None:
+    """Where the subscriber receives `channel`, or None when it has no address for it."""
+    if channel == "in_app":
+        return {}
+    if channel == "email":
+        email = subscriber.get("email")
+        return {"email": email} if isinstance(email, str) and email.strip() else None
+    if channel == "sms":
+        phone = subscriber.get("phone")
+        return {"phone": phone} if isinstance(phone, str) and phone.strip() else None
+    for item in subscriber.get("channels") or []:
+        if not isinstance(item, dict):
+            continue
+        provider = item.get("providerId")
+        credentials = item.get("credentials") or {}
+        if channel == "push" and provider in PUSH_PROVIDERS:
+            tokens = credentials.get("deviceTokens")
+            if tokens:
+                return {"providerId": provider, "deviceTokens": list(tokens)}
+        elif channel == "chat" and provider not in PUSH_PROVIDERS:
+            url = credentials.get("webhookUrl")
+            if isinstance(url, str) and url:
+                return {"providerId": provider, "webhookUrl": url}
+    return None
+
+
+_NO_ADDRESS = {
+    "email": NO_RECIPIENT,
+    "sms": NO_RECIPIENT,
+    "push": NO_DEVICE_TOKENS,
+    "chat": NO_WEBHOOK_URL,
+}
+
+
+class RecipientRun:
+    """One recipient's walk over the steps, from `index`; `suspended` at a delay or digest."""
+
+    __slots__ = ("index", "notification", "steps", "suspended")
+
+    def __init__(self, notification: Notification, steps: list[StepPlan]) -> None:
+        self.notification = notification
+        self.steps = steps
+        self.index = 0
+        self.suspended = False
+
+    def advance(self, now: float) -> None:
+        """Run steps from `index` until the end or a holding step (which suspends the run)."""
+        notification = self.notification
+        env = notification.env
+        while self.index < len(self.steps):
+            step = self.steps[self.index]
+            if not step.active:
+                self.index += 1
+                continue
+            job = Job(step, now)
+            notification.jobs.append(job)
+            job.detail("Pending", STEP_QUEUED, now)
+            if step.type in HOLDING_STEPS:
+                job.status = "delayed"
+                job.detail("Pending", STEP_DELAYED if step.type == "delay" else STEP_DIGESTED, now)
+                self.suspended = True
+                return
+            self.index += 1
+            if step.type in CHANNEL_STEPS:
+                run_channel_step(env, notification, job, now)
+            else:  # custom: Novu runs the bridge code; the mock completes it
+                job.status = "completed"
+
+    def resume(self, now: float) -> None:
+        """Finish the holding step the run stopped at and go on from the next one."""
+        if not self.suspended:
+            return
+        job = self.notification.jobs[-1]
+        job.status = "completed"
+        self.suspended = False
+        self.index += 1
+        self.advance(now)
+
+
+def run_channel_step(env: Environment, notification: Notification, job: Job, now: float) -> None:
+    step = job.step
+    channel = step.type
+    if step.condition is not None and not step.condition.holds(notification.context):
+        _skip(job, Skip("condition", FILTER_STEPS), "Success", now)
+        return
+    enabled, level = resolve(notification.workflow, notification.subscriber, channel)
+    if not enabled:
+        _skip(job, Skip("preference", DETAILS[level], level), "Success", now)
+        return
+    address = address_of(notification.subscriber, channel)
+    if address is None:
+        _skip(job, Skip("no_address", _NO_ADDRESS[channel]), "Failed", now)
+        job.status = "failed"
+        return
+    message = Message(notification, job, provider_for(env, channel, address), address, now)
+    job.message = message
+    job.status = "completed"
+    job.detail("Pending", MESSAGE_CREATED, now)
+    job.detail("Success", MESSAGE_SENT, now)
+    env.messages.append(message)
+
+
+def _skip(job: Job, skip: Skip, status: str, now: float) -> None:
+    job.skip = skip
+    job.status = "skipped"
+    job.detail(status, skip.detail, now)
+
+
+def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]) -> dict[str, Any]:
+    actor = record.actor
+    actor_id = actor.get("subscriberId") if isinstance(actor, dict) else actor
+    actor_entity = env.subscribers.get(actor_id) if isinstance(actor_id, str) else None
+    tenant = record.tenant
+    tenant_id = tenant.get("identifier") if isinstance(tenant, dict) else tenant
+    tenant_entity = env.tenants.get(tenant_id) if isinstance(tenant_id, str) else None
+    return {
+        "payload": record.payload,
+        "subscriber": {k: subscriber[k] for k in SUBSCRIBER_CONTEXT if k in subscriber},
+        "actor": (
+            {k: actor_entity[k] for k in SUBSCRIBER_CONTEXT if k in actor_entity}
+            if actor_entity
+            else {}
+        ),
+        "tenant": (
+            {k: tenant_entity.get(k) for k in ("identifier", "name", "data")}
+            if tenant_entity
+            else {}
+        ),
+        "transactionId": record.transaction_id,
+    }
+
+
+def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
+    """Keep a processed trigger's run for the next flush."""
+    env.pending.append((record, workflow, now))
+
+
+def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
+    """Run a processed trigger for each of its recipients."""
+    steps = plan_of(workflow).steps
+    for subscriber_id in record.recipients:
+        subscriber = env.subscribers.get(subscriber_id)
+        if subscriber is None:
+            continue
+        # A snapshot: later changes to the subscriber do not reach what was already sent.
+        snapshot = {k: v for k, v in subscriber.items() if k != "preferences"}
+        snapshot["preferences"] = subscriber.get("preferences")
+        notification = Notification(
+            env, record, workflow, snapshot, _context(env, record, snapshot), now
+        )
+        env.notifications.append(notification)
+        run = RecipientRun(notification, steps)
+        run.advance(now)
+        if run.suspended:
+            env.suspended.append(run)
+
+
+def flush(env: Environment, limit: int | None = None) -> None:
+    """Run every queued trigger of `env`, oldest first; keep at most `limit` messages and
+    notifications (they count toward the journal limit)."""
+    if env.pending:
+        pending, env.pending = env.pending, []
+        for record, workflow, now in pending:
+            run_trigger(env, record, workflow, now)
+    if limit is not None:
+        if len(env.messages) > limit:
+            del env.messages[: len(env.messages) - limit]
+        if len(env.notifications) > limit:
+            del env.notifications[: len(env.notifications) - limit]
+
+
+_QUEUEING_PATHS = frozenset(
+    ("/v1/events/trigger", "/v1/events/trigger/bulk", "/v1/events/trigger/broadcast")
+)
+
+
+def settle(environments: list[Environment], method: str, path: str, limit: int | None) -> None:
+    """Before a call: run what is queued, unless the call only queues more (a trigger), so
+    every read and every change sees delivery done as if it had happened at trigger time."""
+    queueing = method == "POST" and path in _QUEUEING_PATHS
+    for env in environments:
+        if env.pending and (not queueing or (limit is not None and len(env.pending) > limit)):
+            flush(env, limit)

@@ -1,0 +1,81 @@
+"""A workflow's steps compiled once for delivery: templates, conditions and stable ids."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .conditions import Condition, compile_condition
+from .templates import Template, compile_template
+
+if TYPE_CHECKING:
+    from .._model.stores import Workflow
+
+CONTENT_FIELDS = ("subject", "body", "avatar")
+_EMPTY = ("", "", "", "")
+
+
+class StepPlan:
+    """One step ready to run: its type, id, compiled content and condition."""
+
+    __slots__ = (
+        "active",
+        "condition",
+        "db_id",
+        "index",
+        "name",
+        "step_id",
+        "templates",
+        "type",
+    )
+
+    def __init__(self, workflow: Workflow, index: int, step_id: str) -> None:
+        from .._novu.listing import derived_id
+
+        spec = workflow.steps[index]
+        self.index = index
+        self.type: str = spec["type"]
+        self.step_id = step_id
+        self.name: str = spec.get("name") or step_id
+        self.active: bool = spec.get("active", True)
+        self.db_id = derived_id(workflow.id, "step", str(index))
+        redirect = spec.get("redirect") or {}
+        sources = (
+            spec.get("subject"),
+            spec.get("body"),
+            spec.get("avatar"),
+            redirect.get("url") if isinstance(redirect, dict) else None,
+        )
+        self.templates: tuple[Template | None, ...] | None = (
+            tuple(compile_template(s) if isinstance(s, str) else None for s in sources)
+            if any(isinstance(s, str) for s in sources)
+            else None
+        )
+        rule = spec.get("conditions")
+        self.condition: Condition | None = (
+            compile_condition(rule) if rule not in (None, {}) else None
+        )
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str, str, str]:
+        """(subject, body, avatar, redirect url); a step without content renders empty."""
+        if self.templates is None:
+            return _EMPTY
+        s, b, a, r = (t.render(context) if t is not None else "" for t in self.templates)
+        return s, b, a, r
+
+
+class WorkflowPlan:
+    """Every step of a workflow, compiled; built once per workflow object."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, workflow: Workflow) -> None:
+        from .._novu.workflows import step_ids
+
+        self.steps = [StepPlan(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))]
+
+
+def plan_of(workflow: Workflow) -> WorkflowPlan:
+    plan: WorkflowPlan | None = workflow.delivery_plan
+    if plan is None:
+        plan = workflow.delivery_plan = WorkflowPlan(workflow)
+    return plan

@@ -1,0 +1,86 @@
+"""Liquid templates of step content, compiled once, rendered as Novu renders them.
+
+Novu renders step content with liquidjs: undefined variables render empty, unknown filters are
+skipped (`strictFilters: false`), and `json` serialises a value. python-liquid follows the same
+Shopify Liquid grammar; a template that does not parse is a fixture error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from liquid import Environment
+from liquid.exceptions import LiquidError
+
+_env = Environment(strict_filters=False)
+
+
+def _json(value: Any, *_: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        return ""
+
+
+def _to_sentence(value: Any, *args: Any) -> str:
+    """Novu's `toSentence`: `a, b and c`."""
+    items = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _pluralize(value: Any, singular: Any = "", plural: Any = None) -> str:
+    """Novu's `pluralize`: `3 items`."""
+    count = value if isinstance(value, (int, float)) else 0
+    word = str(singular) if count == 1 else str(plural if plural is not None else f"{singular}s")
+    return f"{value} {word}"
+
+
+_env.filters["json"] = _json
+_env.filters["toSentence"] = _to_sentence
+_env.filters["pluralize"] = _pluralize
+
+
+class Template:
+    """One compiled template; plain text without tags renders as itself at no cost."""
+
+    __slots__ = ("_bound", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._bound = _env.from_string(source) if ("{{" in source or "{%" in source) else None
+
+    def render(self, context: dict[str, Any]) -> str:
+        if self._bound is None:
+            return self.source
+        try:
+            return self._bound.render(**context)
+        except LiquidError:
+            # Novu renders what it can; a failing filter leaves the output empty.
+            return ""
+
+
+_cache: dict[str, Template] = {}
+
+
+def compile_template(source: str) -> Template:
+    """The compiled template of `source` (one per distinct text); LiquidError if it does not
+    parse."""
+    found = _cache.get(source)
+    if found is None:
+        found = _cache[source] = Template(source)
+    return found
+
+
+def template_problem(source: Any) -> str | None:
+    """Why `source` is not a usable template, or None."""
+    if not isinstance(source, str):
+        return f"expected a Liquid template (a string); got {type(source).__name__}"
+    try:
+        compile_template(source)
+    except LiquidError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"expected a Liquid template that parses; {first}"
+    return None
