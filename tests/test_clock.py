@@ -72,7 +72,9 @@ def test_a_clock_instance_still_works() -> None:
     assert mock.clock.now().timestamp() == 1_000_005.0
 
 
-def _job(mock: NovuMock, key: str, due: float, log: list[tuple[str, float, float]], name: str) -> Job:
+def _job(
+    mock: NovuMock, key: str, due: float, log: list[tuple[str, float, float]], name: str
+) -> Job:
     engine = mock.engine
     env = engine.environment(key)
 

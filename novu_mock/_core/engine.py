@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._delivery.run import settle
+from .._delivery.schedule import settle_all
 from .._model.clock import Clock, iso_utc
 from .._model.fixtures import Fixture, FixtureError, load, problems_of
 from .._model.scheduler import Timeline
@@ -80,6 +82,7 @@ class Engine:
         self.rate_limiter = RateLimiter()
         self.idempotency = Idempotency()
         self.timeline = Timeline(self)
+        self.timeline.prepare = functools.partial(settle_all, self)
 
     # -- environments -----------------------------------------------------------------------
 
@@ -143,6 +146,8 @@ class Engine:
                     reply = self._internal_error(req)
             if not admin:
                 self._record_request(req, reply, started)
+                if req.env is not None and req.env.pending and self.clock.mode == "real":
+                    self.timeline.poke()  # queued runs may hold delays the timer must see
             if self.journal_limit is not None:
                 self._trim(self.journal_limit)
         return reply

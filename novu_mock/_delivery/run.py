@@ -30,6 +30,7 @@ from .model import (
     Skip,
 )
 from .preferences import DETAILS, resolve
+from .schedule import hold
 from .steps import StepPlan, plan_of
 
 if TYPE_CHECKING:
@@ -225,6 +226,7 @@ def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now
         run.advance(now)
         if run.suspended:
             env.suspended.append(run)
+            hold(env, run, now)  # a delay or digest: the scheduler resumes it (schedule.py)
 
 
 def flush(env: Environment, limit: int | None = None) -> None:

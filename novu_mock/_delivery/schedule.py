@@ -4,6 +4,7 @@ A recipient's run stops at a delay or digest step (`RecipientRun.suspended`); `h
 when it goes on and schedules that as a job:
 
 - delay: after `amount` `unit`s, or at the ISO 8601 date the payload holds at `delayPath`;
+- a delay or digest step without `amount`/`unit` (or `delayPath`) does not wait;
 - digest: per workflow, subscriber, step and `digestKey` value, the first run waits `amount`
   `unit`s and later runs merge into it; when the window ends the first run goes on once, and
   its templates see `step.events` (the merged payloads, oldest first), `step.total_count`,
@@ -26,7 +27,8 @@ from .._model.clock import iso_utc, parse_iso
 from .._model.scheduler import CANCELED, COMPLETED, Job, Scheduler
 
 if TYPE_CHECKING:
-    from .._model.stores import Environment, Workflow
+    from .._core.engine import Engine
+    from .._model.stores import Environment, TriggerRecord, Workflow
 
 UNITS = ("seconds", "minutes", "hours", "days", "weeks", "months")
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
@@ -92,9 +94,8 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
                 f"{path}.lookBackWindow: expected {{amount: a positive number, unit: one of "
                 f"{', '.join(UNITS)}}}"
             )
-    if "delayPath" not in step and not ("amount" in step and "unit" in step):
-        what = "amount and unit, or delayPath" if kind == "delay" else "amount and unit"
-        problems.append(f"{path}: a {kind} step needs {what}")
+    if ("amount" in step) != ("unit" in step):
+        problems.append(f"{path}: a {kind} step takes amount and unit together")
 
 
 # -- time arithmetic ----------------------------------------------------------------------------
@@ -138,17 +139,33 @@ def delay_date(payload: Any, path: str) -> float | None:
 
 def check_delay_paths(workflow: Workflow, payload: Any) -> None:
     """Novu's 400 (VerifyPayload) when a scheduled delay's date is missing or not ISO 8601."""
-    invalid = [
-        f"{step['delayPath']} (ISO Date)"
+    paths = [
+        step["delayPath"]
         for step in workflow.steps
         if step.get("type") == "delay"
         and step.get("active", True)
         and "delayPath" in step
         and delay_date(payload, step["delayPath"]) is None
     ]
-    if invalid:
+    if paths:
+        # Novu's message; `type` and `errors` as every trigger 400 carries them, so the SDKs
+        # raise their typed validation error (sdk-behaviour.md, rule 6).
+        message = "payload is missing required key(s) and type(s): " + ", ".join(
+            f"{path} (ISO Date)" for path in paths
+        )
+        errors = [
+            {
+                "field": path,
+                "message": "must be an ISO 8601 date (YYYY-MM-DDTHH:mm:ss.sssZ)",
+                "value": _payload_value(payload, path)[1],
+            }
+            for path in paths
+        ]
         raise NovuError(
-            400, f"payload is missing required key(s) and type(s): {', '.join(invalid)}"
+            400,
+            message,
+            reason=False,
+            extra={"type": "PAYLOAD_VALIDATION_ERROR", "errors": errors},
         )
 
 
@@ -172,7 +189,16 @@ def _job_id(run: Any) -> str:
 def hold(env: Environment, run: Any, now: float) -> None:
     """Schedule a run that stopped at a delay or digest step."""
     step_job = run.notification.jobs[-1]
-    if step_job.step.type == "delay":
+    spec = _spec(run)
+    if "amount" not in spec and "delayPath" not in spec:
+        # No timing given (a fixture written before delays waited): the step passes at once.
+        step_job.detail(
+            "Success", DELAY_FINISHED if spec["type"] == "delay" else DIGEST_TRIGGERED_EVENTS, now
+        )
+        if spec["type"] == "digest":
+            _set_step(run, [run.notification.record.payload])
+        _resume(env, run, now)
+    elif step_job.step.type == "delay":
         _hold_delay(env, run, now)
     else:
         _hold_digest(env, run, now)
@@ -233,13 +259,15 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
 
 def _cancel_rest(run: Any, at: float) -> None:
     run.suspended = False
-    _forget(run.notification.env, run)
 
 
-def _forget(env: Environment, run: Any) -> None:
-    suspended = getattr(env, "suspended", None)
-    if suspended is not None and run in suspended:
-        suspended.remove(run)
+def settle_all(engine: Engine) -> None:
+    """Run every environment's queued triggers (before the clock moves)."""
+    from .run import flush
+
+    for env in engine.environments.values():
+        if env.pending:
+            flush(env, engine.journal_limit)
 
 
 # -- digest -------------------------------------------------------------------------------------
@@ -274,6 +302,9 @@ def _step_context(events: list[Any]) -> dict[str, Any]:
 
 def _set_step(run: Any, events: list[Any]) -> None:
     notification = run.notification
+    for earlier in notification.jobs:  # messages sent before the digest keep their content
+        if earlier.message is not None:
+            earlier.message.rendered()
     context = notification.context
     step_id = notification.jobs[-1].step.step_id
     value = _step_context(events)
@@ -338,7 +369,6 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     step_job.status = "merged"
     step_job.detail("Success", DIGEST_MERGED, now)
     run.suspended = False
-    _forget(env, run)
     job = _scheduled(env, run, "digest", batch.due, now, merged=True)
     job.status = "merged"
     batch.members.append((run, job))
@@ -382,9 +412,6 @@ def _arm_leader(env: Environment, batch: Batch, run: Any, job: Job) -> None:
         next_step_job = next_run.notification.jobs[-1]
         next_step_job.status = "delayed"
         next_run.suspended = True
-        suspended = getattr(env, "suspended", None)
-        if suspended is not None:
-            suspended.append(next_run)
         successor = _scheduled(env, next_run, "digest", batch.due, at)
         batch.leader = (next_run, successor)
         batch.members[:] = [(next_run, successor) if m[1] is next_job else m for m in batch.members]
@@ -406,18 +433,9 @@ def _hashable(value: Any) -> Any:
 # -- what a trigger shows -------------------------------------------------------------------------
 
 
-def jobs_of(record: Any) -> list[Job]:
+def jobs_of(record: TriggerRecord) -> list[Job]:
     """The held jobs of a TriggerRecord (every recipient's), oldest first."""
-    jobs: list[Job] | None = getattr(record, "jobs", None)
-    if jobs is None:
-        jobs = []
-        record.jobs = jobs
-    return jobs
-
-
-def jobs_view(record: Any) -> list[dict[str, Any]]:
-    """TriggerRecord `jobs`: each held step with its due time and Novu's job status."""
-    return [job.to_dict() for job in getattr(record, "jobs", None) or []]
+    return record.jobs
 
 
 def cancel(env: Environment, transaction_id: str, now: float) -> bool:
@@ -431,6 +449,5 @@ __all__ = [
     "has_delay_path",
     "hold",
     "iso_utc",
-    "jobs_view",
     "timing_problems",
 ]

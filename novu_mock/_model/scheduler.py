@@ -191,6 +191,9 @@ class Timeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.active: dict[Scheduler, None] = {}
+        # Called under the lock before the clock moves: runs queued triggers so that the
+        # delays and digests they reach are scheduled (set by the engine to delivery's flush).
+        self.prepare: Callable[[], None] = lambda: None
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -261,7 +264,13 @@ class Timeline:
         with self.engine.lock:
             self._move(ts)
 
+    def poke(self) -> None:
+        """On a real clock: make sure the timer looks at queued and pending work soon."""
+        self._ensure_timer()
+        self._wake.set()
+
     def _move(self, target: float) -> None:
+        self.prepare()
         clock = self.engine.clock
         if clock.mode == "virtual":
             self.run_due(target, move_clock=True)
@@ -285,6 +294,7 @@ class Timeline:
                 if engine.clock.mode != "real":
                     self._thread = None
                     return
+                self.prepare()
                 now = engine.clock.now()
                 self.run_due(now)
                 due = self.next_due()

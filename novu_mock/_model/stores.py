@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .clock import iso_utc
-from .scheduler import Scheduler
+from .scheduler import Job, Scheduler
 
 SUBSCRIBER_FIELDS = (
     "email",
@@ -140,6 +140,7 @@ class TriggerRecord:
         "environment",
         "error",
         "forced",
+        "jobs",
         "notes",
         "overrides",
         "payload",
@@ -188,6 +189,7 @@ class TriggerRecord:
         self.bulk_index = bulk_index
         self.received_at = received_at
         self.canceled = False
+        self.jobs: list[Job] = []  # held delay and digest steps (the scheduler's jobs)
         self.forced = forced
         self.notes = notes
         self.environment = environment
@@ -211,6 +213,7 @@ class TriggerRecord:
             "canceled": self.canceled,
             "forced": self.forced,
             "notes": list(self.notes),
+            "jobs": [job.to_dict() for job in self.jobs],
             "environment": self.environment.masked,
         }
 

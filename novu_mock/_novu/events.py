@@ -84,4 +84,6 @@ def trigger_broadcast(req: Request) -> Reply:
 
 def cancel_trigger(req: Request) -> Reply:
     """DELETE /v1/events/trigger/{transactionId}"""
-    return Reply.json(200, {"data": cancel(req.environment(), req.params["transactionId"])})
+    return Reply.json(
+        200, {"data": cancel(req.environment(), req.params["transactionId"], req.now)}
+    )

@@ -7,6 +7,8 @@ from typing import Any
 
 from .._core.errors import NovuError
 from .._delivery.run import flush, queue
+from .._delivery.schedule import cancel as cancel_pending
+from .._delivery.schedule import check_delay_paths, has_delay_path
 from .._model.stores import Environment, TriggerRecord
 from .payload_schema import payload_error, payload_problems
 from .recipients import Plan, fan_out, plan, update_tenant, upsert_subscriber
@@ -157,6 +159,8 @@ def _check_workflow(env: Environment, event: dict[str, Any]) -> None:
         problems = payload_problems(workflow.validator(), event.get("payload") or {})
         if problems:
             raise payload_error(problems, workflow.payload_schema)
+    if has_delay_path(workflow):
+        check_delay_paths(workflow, event.get("payload") or {})
 
 
 def _dispatch(
@@ -275,11 +279,11 @@ def run_broadcast(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def cancel(env: Environment, transaction_id: str) -> bool:
-    """Mark every processed trigger with this transactionId cancelled (D10)."""
-    records = env.processed.get(transaction_id)
-    if not records or all(r.canceled for r in records):
+def cancel(env: Environment, transaction_id: str, now: float) -> bool:
+    """D10 revised: cancel the pending delayed and digest work of this transactionId; True when
+    there was some (its triggers are then marked cancelled), False otherwise."""
+    if not cancel_pending(env, transaction_id, now):
         return False
-    for record in records:
+    for record in env.processed.get(transaction_id, ()):
         record.canceled = True
     return True

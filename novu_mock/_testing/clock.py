@@ -62,11 +62,13 @@ class MockClock:
     def pending(self) -> int:
         """How many delay and digest jobs wait, in every environment."""
         with self._engine.lock:
+            self._engine.timeline.prepare()  # queued triggers reach their delays first
             return self._engine.timeline.pending()
 
     def pending_jobs(self) -> list[dict[str, Any]]:
         """The waiting jobs (type, stepId, subscriberId, transactionId, dueAt ...), due first."""
         with self._engine.lock:
+            self._engine.timeline.prepare()
             return [job.to_dict() for job in self._engine.timeline.pending_jobs()]
 
     def __repr__(self) -> str:

@@ -1,0 +1,285 @@
+"""Delay, digest and cancel (DESIGN 10, contract D10 revised) through the novu-py SDK on both
+transports, with the virtual clock moved by the test (mock.clock in-process, POST /_mock/clock
+over HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from novu_mock import NOVU_BASE_URLS, NovuMock
+
+novu_py = pytest.importorskip("novu_py")
+from novu_py.utils import BackoffStrategy, RetryConfig  # noqa: E402
+
+KEY = "time-key"
+PEOPLE = [
+    {"subscriberId": "ada", "email": "ada@example.com", "firstName": "Ada"},
+    {"subscriberId": "bob", "email": "bob@example.com", "firstName": "Bob"},
+]
+WORKFLOWS: list[dict[str, Any]] = [
+    {
+        "workflowId": "reminder",
+        "steps": [
+            {"stepId": "wait", "type": "delay", "amount": 5, "unit": "minutes"},
+            {
+                "stepId": "mail",
+                "type": "email",
+                "subject": "Reminder",
+                "body": "Hi {{ payload.n }}",
+            },
+        ],
+    },
+    {
+        "workflowId": "scheduled",
+        "steps": [
+            {"stepId": "later", "type": "delay", "delayPath": "sendAt"},
+            {
+                "stepId": "mail",
+                "type": "email",
+                "subject": "Scheduled",
+                "body": "at {{ payload.sendAt }}",
+            },
+        ],
+    },
+    {
+        "workflowId": "comments",
+        "steps": [
+            {"stepId": "batch", "type": "digest", "amount": 10, "unit": "minutes"},
+            {
+                "stepId": "mail",
+                "type": "email",
+                "subject": "{{ step.total_count }} new comments",
+                "body": "<ul>{% for e in step.events %}<li>{{ e.text }}</li>{% endfor %}</ul>"
+                "{% if step.digest %}digest{% endif %}"
+                " {{ steps.batch.total_count }}",
+            },
+        ],
+    },
+    {
+        "workflowId": "orders",
+        "steps": [
+            {
+                "stepId": "batch",
+                "type": "digest",
+                "amount": 1,
+                "unit": "hours",
+                "digestKey": "orderId",
+            },
+            {
+                "stepId": "mail",
+                "type": "email",
+                "subject": "Order {{ payload.orderId }}: {{ step.total_count }} updates",
+            },
+        ],
+    },
+]
+
+
+class Rig:
+    """The SDK on one transport and the ways a test moves the clock and reads the outbox."""
+
+    def __init__(self, mock: NovuMock, novu: Any, transport: str, url: str) -> None:
+        self.mock = mock
+        self.novu = novu
+        self.transport = transport
+        self.url = url
+
+    def trigger(
+        self, workflow: str, to: Any, payload: dict[str, Any], txn: str | None = None
+    ) -> Any:
+        dto: dict[str, Any] = {"workflow_id": workflow, "to": to, "payload": payload}
+        if txn:
+            dto["transaction_id"] = txn
+        return self.novu.trigger(trigger_event_request_dto=dto).result
+
+    def advance(self, seconds: float) -> None:
+        if self.transport == "inprocess":
+            self.mock.clock.advance(seconds=seconds)
+        else:
+            response = httpx.post(
+                self.url + "/_mock/clock",
+                json={"advance": seconds},
+                headers={"Authorization": f"ApiKey {KEY}"},
+            )
+            assert response.status_code == 200, response.text
+
+    def messages(self, **filters: str) -> list[dict[str, Any]]:
+        response = httpx.get(
+            self.url + "/_mock/messages",
+            params=filters,
+            headers={"Authorization": f"ApiKey {KEY}"},
+        )
+        assert response.status_code == 200, response.text
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
+
+@pytest.fixture(params=("inprocess", "http"))
+def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
+    mock = NovuMock({"workflows": WORKFLOWS, "subscribers": PEOPLE})
+    retries = RetryConfig("none", BackoffStrategy(0, 0, 0, 0), False)
+    if request.param == "inprocess":
+        with mock.intercept():
+            yield Rig(
+                mock,
+                novu_py.Novu(secret_key=KEY, retry_config=retries),
+                "inprocess",
+                NOVU_BASE_URLS[0],
+            )
+    else:
+        with mock.serve() as server:
+            novu = novu_py.Novu(secret_key=KEY, server_url=server.url, retry_config=retries)
+            yield Rig(mock, novu, "http", server.url)
+
+
+def test_delay_holds_the_message_until_its_time(rig: Rig) -> None:
+    rig.trigger("reminder", "ada", {"n": 1})
+    assert rig.messages() == []
+    rig.advance(4 * 60 + 59)
+    assert rig.messages() == []
+    rig.advance(1)
+    [message] = rig.messages()
+    assert (message["channel"], message["subscriberId"], message["content"]) == (
+        "email",
+        "ada",
+        "Hi 1",
+    )
+    started = datetime.fromisoformat(rig.mock.triggers[0]["receivedAt"].replace("Z", "+00:00"))
+    sent = datetime.fromisoformat(message["createdAt"].replace("Z", "+00:00"))
+    assert sent - started == timedelta(minutes=5)
+    [job] = rig.mock.triggers[0]["jobs"]
+    assert (job["type"], job["stepId"], job["status"]) == ("delay", "wait", "completed")
+    assert job["dueAt"] == message["createdAt"]
+
+
+def test_cancel_during_the_delay(rig: Rig) -> None:
+    rig.trigger("reminder", ["ada", "bob"], {"n": 2}, txn="txn-cancel")
+    rig.advance(60)
+    assert rig.novu.cancel(transaction_id="txn-cancel").result is True
+    assert rig.novu.cancel(transaction_id="txn-cancel").result is False
+    rig.advance(24 * 3600)
+    assert rig.messages() == []
+    [record] = rig.mock.triggers
+    assert record["canceled"] is True
+    assert [j["status"] for j in record["jobs"]] == ["canceled", "canceled"]
+    assert rig.novu.cancel(transaction_id="never-sent").result is False
+
+
+def test_cancel_after_delivery_is_false(rig: Rig) -> None:
+    rig.trigger("reminder", "ada", {"n": 3}, txn="txn-late")
+    rig.advance(300)
+    assert len(rig.messages()) == 1
+    assert rig.novu.cancel(transaction_id="txn-late").result is False
+
+
+def test_three_events_in_a_digest_window_make_one_email(rig: Rig) -> None:
+    for i, text in enumerate(["first", "second", "third"]):
+        rig.trigger("comments", "ada", {"text": text})
+        rig.advance(60 * (i + 1))
+    assert rig.messages() == []
+    rig.advance(10 * 60)
+    [message] = rig.messages()
+    assert message["subject"] == "3 new comments"
+    assert message["content"] == "<ul><li>first</li><li>second</li><li>third</li></ul>digest 3"
+    statuses = [r["jobs"][0]["status"] for r in rig.mock.triggers]
+    assert statuses == ["completed", "merged", "merged"]
+    # A new event after the window opens a new batch.
+    rig.trigger("comments", "ada", {"text": "fourth"})
+    rig.advance(600)
+    assert [m["subject"] for m in rig.messages()] == ["3 new comments", "1 new comments"]
+
+
+def test_two_subscribers_digest_separately(rig: Rig) -> None:
+    rig.trigger("comments", "ada", {"text": "a1"})
+    rig.trigger("comments", ["ada", "bob"], {"text": "both"})
+    rig.trigger("comments", "bob", {"text": "b1"})
+    rig.advance(600)
+    contents = {m["subscriberId"]: m["content"] for m in rig.messages()}
+    assert contents == {
+        "ada": "<ul><li>a1</li><li>both</li></ul>digest 2",
+        "bob": "<ul><li>both</li><li>b1</li></ul>digest 2",
+    }
+
+
+def test_digest_key_splits_batches(rig: Rig) -> None:
+    for order in ["o-1", "o-2", "o-1", "o-1"]:
+        rig.trigger("orders", "ada", {"orderId": order})
+    rig.advance(3600)
+    subjects = sorted(m["subject"] for m in rig.messages())
+    assert subjects == ["Order o-1: 3 updates", "Order o-2: 1 updates"]
+
+
+def test_cancelling_a_digests_first_trigger_hands_the_batch_on(rig: Rig) -> None:
+    rig.trigger("comments", "ada", {"text": "one"}, txn="d-1")
+    rig.advance(60)
+    rig.trigger("comments", "ada", {"text": "two"}, txn="d-2")
+    rig.trigger("comments", "ada", {"text": "three"}, txn="d-3")
+    assert rig.novu.cancel(transaction_id="d-1").result is True
+    rig.advance(9 * 60)  # the window of the first trigger ends: the batch goes out once
+    [message] = rig.messages()
+    assert message["content"] == "<ul><li>two</li><li>three</li></ul>digest 2"
+    assert message["transactionId"] == "d-2"
+    assert rig.novu.cancel(transaction_id="d-3").result is False  # delivered with d-2
+
+
+def test_scheduled_delay_at_a_payload_date(rig: Rig) -> None:
+    now = rig.mock.clock.now()
+    send_at = (now + timedelta(days=2, hours=3)).replace(microsecond=0)
+    stamp = send_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rig.trigger("scheduled", "ada", {"sendAt": stamp})
+    rig.advance(timedelta(days=2, hours=3).total_seconds() - 1)
+    assert rig.messages() == []
+    rig.advance(1)
+    [message] = rig.messages()
+    assert message["content"] == f"at {stamp}"
+    assert message["createdAt"] == stamp
+
+
+@pytest.mark.parametrize("payload", [{}, {"sendAt": "20-09-2025"}, {"sendAt": 5}])
+def test_scheduled_delay_needs_an_iso_date(rig: Rig, payload: dict[str, Any]) -> None:
+    with pytest.raises(novu_py.models.PayloadValidationExceptionDto) as caught:
+        rig.trigger("scheduled", "ada", payload)
+    error = caught.value.data
+    assert error.status_code == 400
+    assert error.message == "payload is missing required key(s) and type(s): sendAt (ISO Date)"
+    assert [e.field for e in error.errors] == ["sendAt"]
+    assert rig.mock.clock.pending == 0
+
+
+def test_idempotent_replay_does_not_schedule_twice(rig: Rig) -> None:
+    headers = {"Authorization": f"ApiKey {KEY}", "Idempotency-Key": "same-key"}
+    body = {"name": "reminder", "to": "ada", "payload": {"n": 9}}
+    url = rig.url + "/v1/events/trigger"
+    client = httpx.Client()
+    try:
+        first = client.post(url, json=body, headers=headers)
+        second = client.post(url, json=body, headers=headers)
+    finally:
+        client.close()
+    assert first.status_code == second.status_code == 201
+    assert second.headers.get("idempotency-replay") == "true"
+    assert rig.mock.clock.pending == 1
+    rig.advance(300)
+    assert len(rig.messages()) == 1
+
+
+def test_get_clock_shows_pending_work(rig: Rig) -> None:
+    rig.trigger("reminder", "ada", {"n": 1}, txn="txn-pending")
+    response = httpx.get(rig.url + "/_mock/clock", headers={"Authorization": f"ApiKey {KEY}"})
+    data = response.json()["data"]
+    assert data["pending"] == 1
+    [job] = data["jobs"]
+    assert (job["type"], job["transactionId"], job["subscriberId"], job["status"]) == (
+        "delay",
+        "txn-pending",
+        "ada",
+        "delayed",
+    )
+    assert data["nextDueAt"] == job["dueAt"]
+    rig.mock.reset()
+    assert httpx.get(rig.url + "/_mock/clock").json()["data"]["pending"] == 0
