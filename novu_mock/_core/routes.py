@@ -11,6 +11,7 @@ from .._admin import clock as _clock
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
 from .._novu import events as _events
+from .._novu import outbox as _outbox
 from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
@@ -124,6 +125,23 @@ ROUTES: tuple[Route, ...] = (
     _configuration("GET", "/v1/tenants/{identifier}", _tenants.get_tenant),
     _configuration("PATCH", "/v1/tenants/{identifier}", _tenants.update_tenant),
     _configuration("DELETE", "/v1/tenants/{identifier}", _tenants.delete_tenant),
+    # Delivery's read side (DESIGN 9).
+    Route("GET", "/v1/messages", _outbox.list_messages),
+    Route("DELETE", "/v1/messages/transaction/{transactionId}", _outbox.delete_by_transaction),
+    Route("DELETE", "/v1/messages/{messageId}", _outbox.delete_message),
+    Route("GET", "/v1/notifications", _outbox.list_notifications),
+    Route("GET", "/v1/notifications/{notificationId}", _outbox.get_notification),
+    _configuration("GET", "/v1/subscribers/{subscriberId}/notifications/feed", _outbox.feed),
+    _configuration(
+        "GET", "/v1/subscribers/{subscriberId}/notifications/unseen", _outbox.unseen_count
+    ),
+    _configuration("POST", "/v1/subscribers/{subscriberId}/messages/mark-as", _outbox.mark_as),
+    _configuration("POST", "/v1/subscribers/{subscriberId}/messages/mark-all", _outbox.mark_all),
+    _configuration(
+        "POST",
+        "/v1/subscribers/{subscriberId}/messages/{messageId}/actions/{type}",
+        _outbox.message_action,
+    ),
     Route("GET", "/v2/workflows", _workflows.list_v2),
     Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
     Route("GET", "/v1/workflows", _workflows.list_v1),

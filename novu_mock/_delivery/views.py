@@ -1,0 +1,171 @@
+"""Novu's wire shapes of delivery (novu-openapi.json): MessageResponseDto, NotificationFeedItemDto,
+ActivityNotificationResponseDto with its jobs and execution details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._model.clock import iso_utc
+from .model import Job, Message, Notification
+
+
+def _subscriber_ref(notification: Notification) -> str:
+    return str(notification.subscriber.get("_id") or notification.subscriber_id)
+
+
+def message_view(message: Message) -> dict[str, Any]:
+    """MessageResponseDto (as GET /v1/messages, mark-as and actions answer)."""
+    notification = message.notification
+    env = notification.env
+    workflow = notification.workflow
+    subject, content, _, _ = message.rendered()
+    view: dict[str, Any] = {
+        "_id": message.id,
+        "_templateId": workflow.id,
+        "_environmentId": env.id,
+        "_messageTemplateId": message.job.step.db_id,
+        "_organizationId": env.organization_id,
+        "_notificationId": notification.id,
+        "_subscriberId": _subscriber_ref(notification),
+        "_jobId": message.job.id,
+        "_feedId": None,
+        "templateIdentifier": workflow.workflow_id,
+        "createdAt": iso_utc(message.created_at),
+        "updatedAt": iso_utc(
+            max(message.created_at, message.last_seen or 0, message.last_read or 0)
+        ),
+        "content": content,
+        "transactionId": notification.transaction_id,
+        "channel": message.channel,
+        "read": message.read,
+        "seen": message.seen,
+        "archived": False,
+        "deleted": False,
+        "cta": message.cta(),
+        "status": "sent",
+        "providerId": message.provider_id,
+        "payload": notification.record.payload,
+        "overrides": notification.record.overrides,
+    }
+    if message.channel in ("email", "in_app", "push"):
+        view["subject"] = subject
+    if message.channel == "push":
+        view["title"] = subject
+    if message.last_seen is not None:
+        view["lastSeenDate"] = iso_utc(message.last_seen)
+    if message.last_read is not None:
+        view["lastReadDate"] = iso_utc(message.last_read)
+    address = message.address
+    if "email" in address:
+        view["email"] = address["email"]
+    if "phone" in address:
+        view["phone"] = address["phone"]
+    if "deviceTokens" in address:
+        view["deviceTokens"] = list(address["deviceTokens"])
+    if "webhookUrl" in address:
+        view["directWebhookUrl"] = address["webhookUrl"]
+    return view
+
+
+def feed_item_view(message: Message) -> dict[str, Any]:
+    """NotificationFeedItemDto (the v1 in-app feed)."""
+    view = message_view(message)
+    subscriber = message.notification.subscriber
+    _, _, avatar, _ = message.rendered()
+    view["actor"] = (
+        {"type": "system_custom", "data": avatar} if avatar else {"type": "none", "data": None}
+    )
+    view["subscriber"] = {
+        "_id": _subscriber_ref(message.notification),
+        "subscriberId": subscriber["subscriberId"],
+        **{k: subscriber[k] for k in ("firstName", "lastName", "avatar") if subscriber.get(k)},
+    }
+    view.setdefault("subject", None)
+    view["tags"] = []
+    return view
+
+
+def _detail_view(job: Job, detail: tuple[str, float, str, str], provider: str) -> dict[str, Any]:
+    status, at, text, detail_id = detail
+    return {
+        "_id": detail_id,
+        "createdAt": iso_utc(at),
+        "status": status,
+        "detail": text,
+        "isRetry": False,
+        "isTest": False,
+        "providerId": provider,
+        "raw": None,
+        "source": "Internal",
+    }
+
+
+def _provider(job: Job) -> str:
+    if job.message is not None:
+        return job.message.provider_id
+    from .run import DEFAULT_PROVIDERS
+
+    return DEFAULT_PROVIDERS.get(job.step.type, "novu")
+
+
+def job_view(notification: Notification, job: Job) -> dict[str, Any]:
+    """ActivityNotificationJobResponseDto"""
+    provider = _provider(job)
+    step = job.step
+    return {
+        "_id": job.id,
+        "type": step.type,
+        "executionDetails": [_detail_view(job, d, provider) for d in job.details],
+        "step": {
+            "_id": step.db_id,
+            "active": step.active,
+            "filters": [],
+            "_templateId": step.db_id,
+            "name": step.name,
+            "stepId": step.step_id,
+        },
+        "providerId": provider,
+        "status": job.status,
+        "payload": notification.record.payload,
+        "overrides": notification.record.overrides,
+        "updatedAt": iso_utc(job.updated_at),
+    }
+
+
+def notification_view(notification: Notification) -> dict[str, Any]:
+    """ActivityNotificationResponseDto: one trigger for one subscriber, with its jobs."""
+    env = notification.env
+    workflow = notification.workflow
+    subscriber = notification.subscriber
+    jobs = notification.jobs
+    return {
+        "_id": notification.id,
+        "_environmentId": env.id,
+        "_organizationId": env.organization_id,
+        "_subscriberId": _subscriber_ref(notification),
+        "transactionId": notification.transaction_id,
+        "_templateId": workflow.id,
+        "createdAt": iso_utc(notification.created_at),
+        "updatedAt": iso_utc(max((j.updated_at for j in jobs), default=notification.created_at)),
+        "channels": list(dict.fromkeys(j.step.type for j in jobs)),
+        "subscriber": {
+            "_id": _subscriber_ref(notification),
+            "subscriberId": subscriber["subscriberId"],
+            **{
+                k: subscriber[k]
+                for k in ("firstName", "lastName", "email", "phone")
+                if isinstance(subscriber.get(k), str)
+            },
+        },
+        "template": {
+            "_id": workflow.id,
+            "name": workflow.name,
+            "triggers": [{"type": "event", "identifier": workflow.workflow_id, "variables": []}],
+        },
+        "jobs": [job_view(notification, j) for j in jobs],
+        "payload": notification.record.payload,
+        "tags": [],
+        "to": {"subscriberId": notification.subscriber_id},
+        "critical": workflow.critical,
+        "severity": "none",
+    }
