@@ -283,3 +283,31 @@ def test_get_clock_shows_pending_work(rig: Rig) -> None:
     assert data["nextDueAt"] == job["dueAt"]
     rig.mock.reset()
     assert httpx.get(rig.url + "/_mock/clock").json()["data"]["pending"] == 0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_activity_feed_shows_delayed_merged_and_canceled_jobs(rig: Rig) -> None:
+    rig.trigger("reminder", "ada", {"n": 1}, txn="feed-delay")
+    rig.trigger("comments", "ada", {"text": "x"}, txn="feed-first")
+    rig.trigger("comments", "ada", {"text": "y"}, txn="feed-merged")
+
+    def jobs(txn: str) -> dict[str, Any]:
+        [note] = rig.novu.notifications.list(request={"transaction_id": txn}).result.data
+        return {j.type.value: j for j in note.jobs}
+
+    delayed = jobs("feed-delay")["delay"]
+    assert delayed.status == "delayed"
+    assert [d.detail for d in delayed.execution_details][-1] == "Step delayed"
+    merged = jobs("feed-merged")["digest"]
+    assert merged.status == "merged"
+    assert [d.detail for d in merged.execution_details][-1] == (
+        "Digest was merged with other digest"
+    )
+    assert rig.novu.cancel(transaction_id="feed-delay").result is True
+    assert jobs("feed-delay")["delay"].status == "canceled"
+    rig.advance(600)
+    first = jobs("feed-first")
+    assert first["digest"].status == "completed"
+    assert [d.detail for d in first["digest"].execution_details][-1] == "Digest triggered events"
+    assert first["email"].status == "completed"
+    assert "email" not in jobs("feed-merged")
