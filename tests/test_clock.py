@@ -3,9 +3,13 @@ scheduler that runs pending work in due order when the clock moves."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import httpx
 import pytest
 from conftest import Api
 
@@ -51,8 +55,6 @@ def test_real_clock_follows_the_wall_clock_and_can_be_moved() -> None:
 def test_records_carry_the_virtual_time() -> None:
     mock = NovuMock(bundled("default.yaml"))
     with mock.intercept():
-        import httpx
-
         mock.clock.set(datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc))
         body = {"name": "welcome", "to": "user-1"}
         headers = {"Authorization": "ApiKey k"}
@@ -224,3 +226,104 @@ def test_post_clock_errors_are_novu_shaped_400s(api: Api, body: object, fragment
     assert error["statusCode"] == 400
     assert fragment in error["message"]
     assert error["path"].endswith("/_mock/clock")
+
+
+# -- serve --clock, NOVU_MOCK_CLOCK, the marker option ----------------------------------------
+
+SECOND_DELAY = """
+workflows:
+  - workflowId: soon
+    steps:
+      - {type: delay, amount: 1, unit: seconds}
+      - {type: in_app, body: "It is time"}
+subscribers:
+  - {subscriberId: ada}
+"""
+
+
+def test_serve_real_clock_delivers_a_delayed_message_on_its_own(tmp_path: Path) -> None:
+    from test_cli import serve, stop
+
+    fixture = tmp_path / "soon.yaml"
+    fixture.write_text(SECOND_DELAY)
+    headers = {"Authorization": "ApiKey real-key"}
+    with serve("--fixtures", str(fixture)) as (process, url):
+        assert httpx.get(url + "/_mock/clock").json()["data"]["mode"] == "real"
+        sent = time.monotonic()
+        answer = httpx.post(
+            url + "/v1/events/trigger", json={"name": "soon", "to": "ada"}, headers=headers
+        )
+        assert answer.status_code == 201
+        messages: list[dict[str, object]] = []
+        while not messages and time.monotonic() - sent < 10:
+            # Reads only: nothing here moves the clock.
+            messages = httpx.get(url + "/_mock/messages", headers=headers).json()["data"]
+            if not messages:
+                time.sleep(0.05)
+        waited = time.monotonic() - sent
+        assert [m["content"] for m in messages] == ["It is time"]
+        assert 0.95 <= waited < 5
+        trigger = httpx.get(url + "/_mock/triggers", headers=headers).json()["data"][0]
+        created = _iso(str(messages[0]["createdAt"]))
+        assert created - _iso(trigger["receivedAt"]) == timedelta(seconds=1)
+        assert stop(process, signal.SIGTERM)[0] == 0
+
+
+def test_real_clock_timer_runs_a_queued_trigger_without_any_call() -> None:
+    mock = NovuMock(_yaml_doc(SECOND_DELAY), clock="real")
+    with mock.intercept():
+        answer = httpx.post(
+            "https://api.novu.co/v1/events/trigger",
+            json={"name": "soon", "to": "ada"},
+            headers={"Authorization": "ApiKey k"},
+        )
+    assert answer.status_code == 201
+    env = mock.engine.environments["k"]
+    deadline = time.monotonic() + 5
+    while not env.messages and time.monotonic() < deadline:
+        time.sleep(0.02)  # no call at all: the engine's timer does the work
+    assert len(env.messages) == 1
+
+
+def _yaml_doc(text: str) -> dict[str, object]:
+    import yaml
+
+    doc: dict[str, object] = yaml.safe_load(text)
+    return doc
+
+
+def test_serve_clock_flag_and_environment_variable() -> None:
+    from novu_mock._cli import _parser
+
+    env = dict(os.environ)
+    try:
+        os.environ.pop("NOVU_MOCK_CLOCK", None)
+        assert _parser().parse_args(["serve"]).clock == "real"
+        assert _parser().parse_args(["serve", "--clock", "virtual"]).clock == "virtual"
+        os.environ["NOVU_MOCK_CLOCK"] = "virtual"
+        assert _parser().parse_args(["serve"]).clock == "virtual"
+        assert _parser().parse_args(["serve", "--clock", "real"]).clock == "real"
+        os.environ["NOVU_MOCK_CLOCK"] = "lunar"
+        with pytest.raises(SystemExit, match="NOVU_MOCK_CLOCK: expected one of real, virtual"):
+            _parser()
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+
+
+def test_serve_virtual_clock_over_http(tmp_path: Path) -> None:
+    from test_cli import serve, stop
+
+    fixture = tmp_path / "soon.yaml"
+    fixture.write_text(SECOND_DELAY)
+    headers = {"Authorization": "ApiKey v-key"}
+    env = {"NOVU_MOCK_CLOCK": "virtual"}
+    with serve("--fixtures", str(fixture), env=env) as (process, url):
+        httpx.post(url + "/v1/events/trigger", json={"name": "soon", "to": "ada"}, headers=headers)
+        time.sleep(1.2)
+        assert httpx.get(url + "/_mock/messages", headers=headers).json()["data"] == []
+        clock = httpx.post(url + "/_mock/clock", json={"advance": "1s"}, headers=headers)
+        assert clock.json()["data"]["mode"] == "virtual"
+        assert clock.json()["data"]["pending"] == 0
+        assert len(httpx.get(url + "/_mock/messages", headers=headers).json()["data"]) == 1
+        assert stop(process, signal.SIGTERM)[0] == 0

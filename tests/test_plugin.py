@@ -279,3 +279,34 @@ def test_live_server_for_the_legacy_sdk(suite: pytest.Pytester) -> None:
     )
     result = suite.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+
+
+def test_marker_clock_option(suite: pytest.Pytester) -> None:
+    write_test(
+        suite,
+        "test_clock_marker.py",
+        """
+        import httpx
+        import pytest
+
+        def test_virtual_by_default_and_advancing_delivers(novu_mock):
+            assert novu_mock.clock.mode == "virtual"
+            httpx.post("https://api.novu.co/v1/events/trigger",
+                       json={"name": "suite-flow", "to": "suite-user"},
+                       headers={"Authorization": "ApiKey k"})
+            assert novu_mock.messages == []  # suite-flow waits an hour first
+            novu_mock.clock.advance(hours=1)
+            novu_mock.assert_notified("suite-user", channel="in_app", times=1)
+
+        @pytest.mark.novu_mock(clock="real")
+        def test_real_on_request(novu_mock):
+            assert novu_mock.clock.mode == "real"
+
+        @pytest.mark.novu_mock(clock="lunar")
+        def test_unknown_clock(novu_mock):
+            pass
+        """,
+    )
+    result = suite.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*clock: expected one of real, virtual; got 'lunar'*"])
