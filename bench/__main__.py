@@ -16,7 +16,7 @@ from novu_mock import __version__
 from ._config import FULL, SMOKE, Sizes
 from ._report import Row, table
 
-SECTIONS = ("engine", "inprocess", "fixture", "server", "peer", "memory", "scaling")
+SECTIONS = ("engine", "inprocess", "fixture", "server", "peer", "memory", "scaling", "time")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -46,6 +46,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .memory import memory_rows
 
         return memory_rows
+    if name == "time":
+        from .scheduling import time_rows
+
+        return time_rows
     from .engine import scaling_rows
 
     return scaling_rows

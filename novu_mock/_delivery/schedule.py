@@ -213,19 +213,25 @@ def _resume(env: Environment, run: Any, at: float) -> None:
 def _scheduled(env: Environment, run: Any, kind: str, due: float, now: float, **detail: Any) -> Job:
     notification = run.notification
     step_job = notification.jobs[-1]
+    record = notification.record
     job = Job(
         job_id=step_job.id,
         kind=kind,
         due=due,
         scheduled_at=now,
-        transaction_id=notification.transaction_id,
-        subscriber_id=notification.subscriber_id,
+        transaction_id=record.transaction_id,
+        subscriber_id=notification.subscriber["subscriberId"],
         step_id=step_job.step.step_id,
-        fire=lambda at: None,
-        detail={"workflowId": notification.workflow.workflow_id, **detail},
+        fire=_nothing,
+        detail=detail or None,
+        workflow_id=notification.workflow.workflow_id,
     )
-    jobs_of(notification.record).append(job)
+    record.jobs.append(job)
     return job
+
+
+def _nothing(at: float) -> None:
+    return None
 
 
 def _hold_delay(env: Environment, run: Any, now: float) -> None:

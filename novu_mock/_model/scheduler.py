@@ -49,6 +49,7 @@ class Job:
         "step_id",
         "subscriber_id",
         "transaction_id",
+        "workflow_id",
     )
 
     def __init__(
@@ -64,6 +65,7 @@ class Job:
         fire: Callable[[float], None],
         on_cancel: Callable[[float], None] | None = None,
         detail: dict[str, Any] | None = None,
+        workflow_id: str | None = None,
     ) -> None:
         self.id = job_id
         self.kind = kind
@@ -75,6 +77,7 @@ class Job:
         self.fire = fire
         self.on_cancel = on_cancel
         self.detail = detail
+        self.workflow_id = workflow_id
         self.status = DELAYED
         self.done = False
         self.seq = next(_order)
@@ -88,6 +91,7 @@ class Job:
         return {
             "id": self.id,
             "type": self.kind,
+            "workflowId": self.workflow_id,
             "stepId": self.step_id,
             "subscriberId": self.subscriber_id,
             "transactionId": self.transaction_id,
@@ -114,7 +118,11 @@ class Scheduler:
 
     def schedule(self, job: Job) -> None:
         heapq.heappush(self._heap, (job.due, job.seq, job))
-        self._by_transaction.setdefault(job.transaction_id, []).append(job)
+        same = self._by_transaction.get(job.transaction_id)
+        if same is None:
+            self._by_transaction[job.transaction_id] = [job]
+        else:
+            same.append(job)
         self.pending += 1
         if self.timeline is not None:
             self.timeline.activate(self, job.due)
@@ -136,9 +144,11 @@ class Scheduler:
         self.pending -= 1
         same = self._by_transaction.get(job.transaction_id)
         if same is not None:
-            same[:] = [j for j in same if j is not job]
-            if not same:
-                del self._by_transaction[job.transaction_id]
+            if len(same) == 1:
+                if same[0] is job:
+                    del self._by_transaction[job.transaction_id]
+            else:
+                same[:] = [j for j in same if j is not job]
 
     def jobs_of(self, transaction_id: str) -> list[Job]:
         """The pending jobs of one transactionId, oldest first."""
