@@ -96,6 +96,7 @@ class Job:
             "subscriberId": self.subscriber_id,
             "transactionId": self.transaction_id,
             "status": self.status,
+            "pending": self.pending,
             "scheduledAt": iso_utc(self.scheduled_at),
             "dueAt": iso_utc(self.due),
             **(self.detail or {}),
