@@ -269,7 +269,7 @@ def test_subscribers_view_counts_channels_of_active_steps() -> None:
         {"name": "welcome", "to": [{"topicKey": "beta-users", "type": "Topic"}]},
         # order-shipped: sms + push (its chat step is inactive)
         {"name": "order-shipped", "to": "user-1", "transactionId": "ship-1"},
-        # comment-added: in_app + digest + email; the digest is no channel
+        # comment-added: in_app + chat
         {"name": "comment-added", "to": "user-2"},
         {"name": "missing-workflow", "to": "user-1"},
     )
@@ -283,10 +283,10 @@ def test_subscribers_view_counts_channels_of_active_steps() -> None:
     assert body["total"] == 2
     assert by_id["user-1"]["channels"] == {"in_app": 1, "email": 1, "sms": 0, "chat": 0, "push": 0}
     assert by_id["user-1"]["triggers"] == 2 and by_id["user-1"]["canceled"] == 1
-    assert by_id["user-2"]["channels"] == {"in_app": 2, "email": 2, "sms": 0, "chat": 0, "push": 0}
+    assert by_id["user-2"]["channels"] == {"in_app": 2, "email": 1, "sms": 0, "chat": 1, "push": 0}
     assert by_id["user-2"]["workflows"]["comment-added"] == {
         "triggers": 1,
-        "channels": {"in_app": 1, "email": 1, "sms": 0, "chat": 0, "push": 0},
+        "channels": {"in_app": 1, "email": 0, "sms": 0, "chat": 1, "push": 0},
     }
     one = data(get(engine, "/_mock/dashboard/subscribers", "subscriberId=user-2"))
     assert [e["subscriberId"] for e in one["data"]] == ["user-2"]

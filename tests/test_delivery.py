@@ -117,6 +117,13 @@ def test_preferences_order_and_critical(api: Api) -> None:
     trigger(api)
     assert not messages(api, channel="sms")
     assert {s["level"] for s in skips(api, channel="sms")} == {"workflow"}
+    # The preferences endpoint shows what delivery enforces.
+    shown = api.get("/v2/subscribers/ada/preferences").json()["data"]["workflows"]
+    assert next(w for w in shown if w["workflow"]["identifier"] == "onboard")["channels"] == {
+        "in_app": True,
+        "email": True,
+        "sms": False,
+    }
     # The subscriber's global choice beats the workflow default ...
     r = api.patch("/v2/subscribers/ada/preferences", {"channels": {"sms": True}})
     assert r.status_code == 200, r.text

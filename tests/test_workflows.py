@@ -28,11 +28,11 @@ def test_v2_list_shape_and_filters(api: Api) -> None:
                     "stepTypeOverviews": ["in_app", "email"],
                     "steps": [
                         {
-                            "slug": Matching(re.compile(r"in-app-step_st_[0-9a-f]{24}")),
+                            "slug": Matching(re.compile(r"welcome-inbox_st_[0-9a-f]{24}")),
                             "type": "in_app",
                         },
                         {
-                            "slug": Matching(re.compile(r"email-step_st_[0-9a-f]{24}")),
+                            "slug": Matching(re.compile(r"welcome-email_st_[0-9a-f]{24}")),
                             "type": "email",
                         },
                     ],
@@ -79,15 +79,18 @@ def test_v2_get(api: Api) -> None:
     assert body["status"] == "ACTIVE" and body["severity"] == "none"
     assert body["payloadSchema"] == wf.payload_schema and body["validatePayload"] is True
     assert body["preferences"]["default"]["all"] == {"enabled": True, "readOnly": False}
+    # The fixture's content is the step's control values (DESIGN 9).
+    subject, html = wf.steps[0]["subject"], wf.steps[0]["body"]
+    assert subject == "Reset your password" and "{{ payload.resetUrl }}" in html
     assert body["steps"] == [
         {
-            "controls": {"values": {"subject": "", "body": ""}},
-            "controlValues": {"subject": "", "body": ""},
+            "controls": {"values": {"subject": subject, "body": html}},
+            "controlValues": {"subject": subject, "body": html},
             "variables": {"type": "object", "properties": {}},
-            "stepId": "email-step",
+            "stepId": "reset-email",
             "_id": AN_ID,
-            "name": "email-step",
-            "slug": f"email-step_st_{body['steps'][0]['_id']}",
+            "name": "reset-email",
+            "slug": f"reset-email_st_{body['steps'][0]['_id']}",
             "type": "email",
             "origin": "novu-cloud",
             "workflowId": "password-reset",

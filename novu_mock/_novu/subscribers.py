@@ -9,6 +9,7 @@ from typing import Any
 from .._core.errors import NovuError, field_problem, validation_error
 from .._core.http import Reply
 from .._core.request import Request
+from .._delivery.preferences import resolve
 from .._model.stores import Environment, new_subscriber
 from .listing import Problems, contains, cursor_page, derived_id, page_and_limit, raise_problems
 
@@ -300,7 +301,7 @@ def delete_v2(req: Request) -> Reply:
     return _data(200, {"acknowledged": True, "status": "deleted"})
 
 
-# -- preferences (stored, not enforced) --------------------------------------------------------
+# -- preferences (enforced by delivery, DESIGN 9) ------------------------------------------
 
 
 def _workflow_channels(steps: list[dict[str, Any]]) -> list[str]:
@@ -318,7 +319,8 @@ def preferences_view(env: Environment, entity: dict[str, Any]) -> dict[str, Any]
     workflows = []
     for workflow in env.workflows.values():
         own = (stored.get("workflows") or {}).get(workflow.workflow_id) or {}
-        channels = {c: own.get(c, global_channels[c]) for c in _workflow_channels(workflow.steps)}
+        # What delivery enforces: per-workflow, else global, else the workflow's default.
+        channels = {c: resolve(workflow, entity, c)[0] for c in _workflow_channels(workflow.steps)}
         workflows.append(
             {
                 "enabled": True,

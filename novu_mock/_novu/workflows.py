@@ -7,6 +7,7 @@ from typing import Any
 from .._core.errors import NovuError
 from .._core.http import Reply
 from .._core.request import Request
+from .._delivery.preferences import workflow_default
 from .._model.stores import Workflow
 from .listing import (
     Problems,
@@ -52,9 +53,24 @@ def _controls(step_type: str) -> dict[str, Any]:
     return {}
 
 
+def _content_controls(step: dict[str, Any]) -> dict[str, Any]:
+    """The step's content as Novu's v2 control values: `skip` holds the step conditions (Novu
+    runs the step when they are truthy, despite the name)."""
+    values = _controls(step["type"])
+    for name in ("subject", "body", "avatar"):
+        if isinstance(step.get(name), str):
+            values[name] = step[name]
+    redirect = step.get("redirect")
+    if isinstance(redirect, dict) and redirect.get("url"):
+        values["redirect"] = {"url": redirect["url"], "target": redirect.get("target", "_self")}
+    if step.get("conditions") not in (None, {}):
+        values["skip"] = step["conditions"]
+    return values
+
+
 def step_view(workflow: Workflow, index: int, step_id: str) -> dict[str, Any]:
     step = workflow.steps[index]
-    values = _controls(step["type"])
+    values = _content_controls(step)
     return {
         "controls": {"values": values},
         "controlValues": dict(values),
@@ -101,13 +117,16 @@ def workflow_view(workflow: Workflow) -> dict[str, Any]:
     view["validatePayload"] = workflow.payload_schema is not None
     view["payloadSchema"] = workflow.payload_schema
     view["steps"] = [step_view(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))]
+    defaults = workflow.preferences or {}
+    every = {"enabled": True, "readOnly": False, **(defaults.get("all") or {})}
     view["preferences"] = {
         "default": {
-            "all": {"enabled": True, "readOnly": False},
-            "channels": {c: {"enabled": True} for c in CHANNELS},
+            "all": every,
+            "channels": {c: {"enabled": workflow_default(workflow, c)} for c in CHANNELS},
         },
         "user": None,
     }
+    view["critical"] = workflow.critical
     view["severity"] = "none"
     view["issues"] = {}
     return view
@@ -174,7 +193,7 @@ def v1_view(workflow: Workflow) -> dict[str, Any]:
         "description": "",
         "active": workflow.active,
         "draft": False,
-        "critical": False,
+        "critical": workflow.critical,
         "tags": [],
         "steps": [
             {
