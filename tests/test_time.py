@@ -5,7 +5,7 @@ over HTTP)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -311,3 +311,148 @@ def test_activity_feed_shows_delayed_merged_and_canceled_jobs(rig: Rig) -> None:
     assert [d.detail for d in first["digest"].execution_details][-1] == "Digest triggered events"
     assert first["email"].status == "completed"
     assert "email" not in jobs("feed-merged")
+
+
+# -- finer points, through the Python API ---------------------------------------------------
+
+
+def _mock(*steps: dict[str, Any]) -> NovuMock:
+    workflow = {
+        "workflowId": "flow",
+        "steps": [
+            *steps,
+            {
+                "stepId": "mail",
+                "type": "email",
+                "subject": "{{ step.total_count }}|{{ step.digest }}|{{ payload.k }}",
+            },
+        ],
+    }
+    return NovuMock({"workflows": [workflow], "subscribers": PEOPLE})
+
+
+def _send(mock: NovuMock, payload: dict[str, Any], txn: str | None = None) -> None:
+    body: dict[str, Any] = {"name": "flow", "to": "ada", "payload": payload}
+    if txn:
+        body["transactionId"] = txn
+    with mock.intercept():
+        response = httpx.post(
+            NOVU_BASE_URLS[0] + "/v1/events/trigger",
+            json=body,
+            headers={"Authorization": "ApiKey k"},
+        )
+    assert response.status_code == 201, response.text
+
+
+def test_fractional_amounts_and_calendar_months() -> None:
+    mock = _mock({"type": "delay", "amount": 1.5, "unit": "minutes"})
+    _send(mock, {"k": 1})
+    mock.clock.advance(seconds=89)
+    assert mock.messages == []
+    mock.clock.advance(seconds=1)
+    assert len(mock.messages) == 1
+
+    months = _mock({"type": "delay", "amount": 1, "unit": "months"})
+    months.clock.set(datetime(2031, 1, 31, 12, tzinfo=timezone.utc))
+    _send(months, {"k": 2})
+    [job] = months.clock.pending_jobs()
+    assert job["dueAt"] == "2031-02-28T12:00:00.000Z"
+
+
+def test_a_scheduled_date_in_the_past_fails_the_job() -> None:
+    mock = _mock({"stepId": "later", "type": "delay", "delayPath": "sendAt"})
+    _send(mock, {"sendAt": "2001-01-01T00:00:00.000Z"})
+    mock.clock.advance(days=1)
+    assert mock.messages == []
+    assert mock.clock.pending == 0
+
+
+def test_a_digest_skipped_by_its_condition_has_total_count_zero() -> None:
+    mock = _mock(
+        {
+            "type": "digest",
+            "amount": 5,
+            "unit": "minutes",
+            "conditions": {"==": [{"var": "payload.k"}, "digest-me"]},
+        }
+    )
+    _send(mock, {"k": "now"})
+    assert [m["subject"] for m in mock.messages] == ["0|false|now"]
+    _send(mock, {"k": "digest-me"})
+    assert len(mock.messages) == 1
+    mock.clock.advance(minutes=5)
+    assert [m["subject"] for m in mock.messages] == ["0|false|now", "1|true|digest-me"]
+
+
+def test_look_back_window_sends_a_lone_event_at_once() -> None:
+    mock = _mock(
+        {
+            "type": "digest",
+            "amount": 10,
+            "unit": "minutes",
+            "lookBackWindow": {"amount": 5, "unit": "minutes"},
+        }
+    )
+    _send(mock, {"k": "first"})  # nothing before it: not digested, sent now
+    assert [m["subject"] for m in mock.messages] == ["1|true|first"]
+    mock.clock.advance(minutes=1)
+    _send(mock, {"k": "second"})  # a trigger 1 minute before: this one opens a digest
+    _send(mock, {"k": "third"})
+    assert len(mock.messages) == 1
+    mock.clock.advance(minutes=10)
+    assert [m["subject"] for m in mock.messages] == ["1|true|first", "2|true|second"]
+    mock.clock.advance(hours=1)
+    _send(mock, {"k": "lonely"})  # the last trigger is long gone: sent at once again
+    assert [m["subject"] for m in mock.messages][-1] == "1|true|lonely"
+
+
+def test_cancelling_the_only_digest_trigger_sends_nothing() -> None:
+    mock = _mock({"type": "digest", "amount": 5, "unit": "minutes"})
+    _send(mock, {"k": 1}, txn="only")
+    with mock.intercept():
+        cancel = httpx.delete(
+            NOVU_BASE_URLS[0] + "/v1/events/trigger/only", headers={"Authorization": "ApiKey k"}
+        )
+    assert cancel.json() == {"data": True}
+    mock.clock.advance(hours=1)
+    assert mock.messages == []
+    _send(mock, {"k": 2})  # a new batch opens
+    mock.clock.advance(minutes=5)
+    assert [m["subject"] for m in mock.messages] == ["1|true|2"]
+
+
+def test_fixture_checks_of_timed_steps() -> None:
+    from novu_mock import FixtureError
+
+    bad = {
+        "workflows": [
+            {
+                "workflowId": "w",
+                "steps": [
+                    {"type": "delay", "amount": 5},
+                    {"type": "digest", "amount": 0, "unit": "years", "delayPath": "x"},
+                    {"type": "delay", "delayPath": "at", "amount": 1, "unit": "hours"},
+                    {"type": "email", "digestKey": "k"},
+                    {
+                        "type": "digest",
+                        "amount": 1,
+                        "unit": "hours",
+                        "lookBackWindow": {"amount": 1},
+                    },
+                ],
+            }
+        ]
+    }
+    with pytest.raises(FixtureError) as caught:
+        NovuMock(bad)
+    text = str(caught.value)
+    for expected in (
+        "workflows[0].steps[0]: a delay step takes amount and unit together",
+        "workflows[0].steps[1].amount: expected a positive number; got 0",
+        "workflows[0].steps[1].unit: expected one of seconds, minutes, hours, days, weeks, months",
+        "workflows[0].steps[1].delayPath: only delay steps take delayPath",
+        "workflows[0].steps[2]: a delay takes either delayPath or amount and unit",
+        "workflows[0].steps[3].digestKey: only delay and digest steps take digestKey",
+        "workflows[0].steps[4].lookBackWindow: expected {amount: a positive number",
+    ):
+        assert expected in text, text
