@@ -16,7 +16,17 @@ from novu_mock import __version__
 from ._config import FULL, SMOKE, Sizes
 from ._report import Row, table
 
-SECTIONS = ("engine", "inprocess", "fixture", "server", "peer", "memory", "scaling", "time")
+SECTIONS = (
+    "engine",
+    "inprocess",
+    "fixture",
+    "server",
+    "peer",
+    "memory",
+    "scaling",
+    "delivery",
+    "time",
+)
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -46,6 +56,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .memory import memory_rows
 
         return memory_rows
+    if name == "delivery":
+        from .delivery import delivery_rows
+
+        return delivery_rows
     if name == "time":
         from .scheduling import time_rows
 

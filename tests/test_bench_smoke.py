@@ -43,6 +43,9 @@ def test_bench_smoke_writes_every_row(tmp_path: Path) -> None:
         "memory_bytes_per_trigger",
         "scaling_flat_ratio",
         "topic_linear_ratio",
+        "delivery_engine_bulk_ms",
+        "delivery_inprocess_ratio",
+        "delivery_memory_bytes_per_message",
     ):
         assert key in keys, key
     medians = {row["key"]: row["spread"]["median"] for row in report["rows"] if row["spread"]}

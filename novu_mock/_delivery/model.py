@@ -3,10 +3,11 @@ step, with Novu's execution details) and the messages of the channel steps that 
 
 from __future__ import annotations
 
+import itertools
+import os
 from typing import TYPE_CHECKING, Any
 
 from .._model.clock import iso_utc
-from .._model.stores import object_id
 
 if TYPE_CHECKING:
     from .._model.stores import Environment, TriggerRecord, Workflow
@@ -31,6 +32,16 @@ NO_DEVICE_TOKENS = (
 NO_WEBHOOK_URL = "Webhook URL for the chat channel is missing"
 
 
+# Ids shaped like MongoDB's ObjectId: a random prefix per process and a counter, so a run makes
+# its thousands of ids without a system call each.
+_PREFIX = os.urandom(6).hex()
+_counter = itertools.count(int.from_bytes(os.urandom(3), "big") << 8)
+
+
+def new_id() -> str:
+    return f"{_PREFIX}{next(_counter) & 0xFFFFFFFFFFFF:012x}"
+
+
 class Skip:
     """Why a channel step made no message: `reason` is one of `condition`, `preference`,
     `no_address`; `detail` is Novu's execution-detail text."""
@@ -44,59 +55,49 @@ class Skip:
 
 
 class Job:
-    """One step of one notification, as Novu's activity feed shows it."""
+    """One step of one notification, as Novu's activity feed shows it. `at` is when the step
+    ran; its execution details follow from its outcome (see views.execution_details)."""
 
-    __slots__ = ("details", "id", "message", "skip", "status", "step", "updated_at")
+    __slots__ = ("at", "message", "skip", "status", "step")
 
     def __init__(self, step: StepPlan, now: float) -> None:
-        self.id = object_id()
         self.step = step
         self.status = "pending"
         self.message: Message | None = None
         self.skip: Skip | None = None
-        self.details: list[tuple[str, float, str, str]] = []  # (status, at, detail, id)
-        self.updated_at = now
-
-    def detail(self, status: str, text: str, now: float) -> None:
-        self.details.append((status, now, text, object_id()))
-        self.updated_at = now
+        self.at = now
 
 
 class Notification:
-    """One trigger for one subscriber: Novu's activity-feed entry."""
+    """One trigger for one subscriber: Novu's activity-feed entry. `context` is what templates
+    and conditions see; its `subscriber` is the subscriber as it was when the run started."""
 
-    __slots__ = (
-        "context",
-        "created_at",
-        "env",
-        "id",
-        "jobs",
-        "record",
-        "subscriber",
-        "workflow",
-    )
+    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "workflow")
 
     def __init__(
         self,
         env: Environment,
         record: TriggerRecord,
         workflow: Workflow,
-        subscriber: dict[str, Any],
         context: dict[str, Any],
         now: float,
     ) -> None:
-        self.id = object_id()
+        self.id = new_id()
         self.env = env
         self.record = record
         self.workflow = workflow
-        self.subscriber = subscriber
         self.context = context
         self.created_at = now
         self.jobs: list[Job] = []
 
     @property
+    def subscriber(self) -> dict[str, Any]:
+        subscriber: dict[str, Any] = self.context["subscriber"]
+        return subscriber
+
+    @property
     def subscriber_id(self) -> str:
-        return str(self.subscriber["subscriberId"])
+        return str(self.context["subscriber"]["subscriberId"])
 
     @property
     def transaction_id(self) -> str:
@@ -129,15 +130,15 @@ class Message:
         notification: Notification,
         job: Job,
         provider_id: str,
-        address: dict[str, Any],
+        address: Any,
         now: float,
     ) -> None:
-        self.id = object_id()
+        self.id = new_id()
         self.notification = notification
         self.job = job
         self.channel = job.step.type
         self.provider_id = provider_id
-        self.address = address
+        self.address = address  # a string (email, phone) or (providerId, tokens or url)
         self.created_at = now
         self.seen = False
         self.read = False
@@ -169,6 +170,18 @@ class Message:
     def step_id(self) -> str:
         return self.job.step.step_id
 
+    def to(self) -> dict[str, Any]:
+        """Where the message went: `email`, `phone`, or the provider and its tokens or URL."""
+        if self.channel == "email":
+            return {"email": self.address}
+        if self.channel == "sms":
+            return {"phone": self.address}
+        if self.channel == "push":
+            return {"providerId": self.address[0], "deviceTokens": list(self.address[1])}
+        if self.channel == "chat":
+            return {"providerId": self.address[0], "webhookUrl": self.address[1]}
+        return {}
+
     def cta(self) -> dict[str, Any]:
         url = self.rendered()[3]
         cta: dict[str, Any] = {"type": "redirect", "data": {"url": url} if url else {}}
@@ -194,7 +207,7 @@ class Message:
             "payload": record.payload,
             "overrides": record.overrides,
             "providerId": self.provider_id,
-            "to": dict(self.address),
+            "to": self.to(),
             "createdAt": iso_utc(self.created_at),
             "seen": self.seen,
             "read": self.read,

@@ -16,14 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from .model import (
     FILTER_STEPS,
-    MESSAGE_CREATED,
-    MESSAGE_SENT,
     NO_DEVICE_TOKENS,
     NO_RECIPIENT,
     NO_WEBHOOK_URL,
-    STEP_DELAYED,
-    STEP_DIGESTED,
-    STEP_QUEUED,
     Job,
     Message,
     Notification,
@@ -49,6 +44,7 @@ DEFAULT_PROVIDERS = {
     "chat": "slack",
 }
 SUBSCRIBER_CONTEXT = (
+    "_id",
     "subscriberId",
     "firstName",
     "lastName",
@@ -61,26 +57,26 @@ SUBSCRIBER_CONTEXT = (
 )
 
 
-def default_provider(env: Environment, channel: str, address: dict[str, Any]) -> str:
+def default_provider(env: Environment, channel: str, address: Any) -> str:
     """The provider that sends `channel`: for push and chat the one whose credentials the
     subscriber has, else Novu's own for the channel."""
-    return str(address.get("providerId") or DEFAULT_PROVIDERS[channel])
+    if isinstance(address, tuple):
+        return str(address[0])
+    return DEFAULT_PROVIDERS[channel]
 
 
 # Replaceable: an integrations store decides the provider per environment and channel.
-provider_for: Callable[[Environment, str, dict[str, Any]], str] = default_provider
+provider_for: Callable[[Environment, str, Any], str] = default_provider
 
 
-def address_of(subscriber: dict[str, Any], channel: str) -> dict[str, Any] | None:
-    """Where the subscriber receives `channel`, or None when it has no address for it."""
+def address_of(subscriber: dict[str, Any], channel: str) -> Any:
+    """Where the subscriber receives `channel` (an email or phone, or a push/chat provider with
+    its tokens or webhook URL; `""` for in-app), or None when it has no address for it."""
     if channel == "in_app":
-        return {}
-    if channel == "email":
-        email = subscriber.get("email")
-        return {"email": email} if isinstance(email, str) and email.strip() else None
-    if channel == "sms":
-        phone = subscriber.get("phone")
-        return {"phone": phone} if isinstance(phone, str) and phone.strip() else None
+        return ""
+    if channel in ("email", "sms"):
+        value = subscriber.get("email" if channel == "email" else "phone")
+        return value if isinstance(value, str) and value.strip() else None
     for item in subscriber.get("channels") or []:
         if not isinstance(item, dict):
             continue
@@ -89,11 +85,11 @@ def address_of(subscriber: dict[str, Any], channel: str) -> dict[str, Any] | Non
         if channel == "push" and provider in PUSH_PROVIDERS:
             tokens = credentials.get("deviceTokens")
             if tokens:
-                return {"providerId": provider, "deviceTokens": list(tokens)}
+                return (provider, tuple(tokens))
         elif channel == "chat" and provider not in PUSH_PROVIDERS:
             url = credentials.get("webhookUrl")
             if isinstance(url, str) and url:
-                return {"providerId": provider, "webhookUrl": url}
+                return (provider, url)
     return None
 
 
@@ -116,8 +112,10 @@ class RecipientRun:
         self.index = 0
         self.suspended = False
 
-    def advance(self, now: float) -> None:
-        """Run steps from `index` until the end or a holding step (which suspends the run)."""
+    def advance(self, now: float, subscriber: dict[str, Any] | None = None) -> None:
+        """Run steps from `index` until the end or a holding step (which suspends the run).
+        `subscriber` is the stored subscriber (preferences, credentials); a resumed run passes
+        the one stored then."""
         notification = self.notification
         env = notification.env
         while self.index < len(self.steps):
@@ -127,15 +125,13 @@ class RecipientRun:
                 continue
             job = Job(step, now)
             notification.jobs.append(job)
-            job.detail("Pending", STEP_QUEUED, now)
             if step.type in HOLDING_STEPS:
                 job.status = "delayed"
-                job.detail("Pending", STEP_DELAYED if step.type == "delay" else STEP_DIGESTED, now)
                 self.suspended = True
                 return
             self.index += 1
             if step.type in CHANNEL_STEPS:
-                run_channel_step(env, notification, job, now)
+                run_channel_step(env, notification, job, now, subscriber)
             else:  # custom: Novu runs the bridge code; the mock completes it
                 job.status = "completed"
 
@@ -145,38 +141,43 @@ class RecipientRun:
             return
         job = self.notification.jobs[-1]
         job.status = "completed"
+        job.at = now
         self.suspended = False
         self.index += 1
-        self.advance(now)
+        env = self.notification.env
+        self.advance(now, env.subscribers.get(self.notification.subscriber_id))
 
 
-def run_channel_step(env: Environment, notification: Notification, job: Job, now: float) -> None:
+def run_channel_step(
+    env: Environment,
+    notification: Notification,
+    job: Job,
+    now: float,
+    subscriber: dict[str, Any] | None = None,
+) -> None:
+    """Make the step's message or record why not. `subscriber` is the full snapshot (with its
+    preferences and credentials) when the run has it; else the context's."""
+    subscriber = subscriber if subscriber is not None else notification.subscriber
     step = job.step
     channel = step.type
     if step.condition is not None and not step.condition.holds(notification.context):
-        _skip(job, Skip("condition", FILTER_STEPS), "Success", now)
+        job.skip, job.status = Skip("condition", FILTER_STEPS), "skipped"
         return
-    enabled, level = resolve(notification.workflow, notification.subscriber, channel)
+    enabled, level = resolve(notification.workflow, subscriber, channel)
     if not enabled:
-        _skip(job, Skip("preference", DETAILS[level], level), "Success", now)
+        job.skip, job.status = Skip("preference", DETAILS[level], level), "skipped"
         return
-    address = address_of(notification.subscriber, channel)
+    address = address_of(subscriber, channel)
     if address is None:
-        _skip(job, Skip("no_address", _NO_ADDRESS[channel]), "Failed", now)
-        job.status = "failed"
+        job.skip, job.status = Skip("no_address", _NO_ADDRESS[channel]), "failed"
         return
     message = Message(notification, job, provider_for(env, channel, address), address, now)
     job.message = message
     job.status = "completed"
-    job.detail("Pending", MESSAGE_CREATED, now)
-    job.detail("Success", MESSAGE_SENT, now)
     env.messages.append(message)
 
 
-def _skip(job: Job, skip: Skip, status: str, now: float) -> None:
-    job.skip = skip
-    job.status = "skipped"
-    job.detail(status, skip.detail, now)
+_NOTHING: dict[str, Any] = {}  # shared by every context without an actor or tenant
 
 
 def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]) -> dict[str, Any]:
@@ -188,16 +189,17 @@ def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]
     tenant_entity = env.tenants.get(tenant_id) if isinstance(tenant_id, str) else None
     return {
         "payload": record.payload,
+        # `_id` too: Novu's subscriber variable is the stored document.
         "subscriber": {k: subscriber[k] for k in SUBSCRIBER_CONTEXT if k in subscriber},
         "actor": (
             {k: actor_entity[k] for k in SUBSCRIBER_CONTEXT if k in actor_entity}
             if actor_entity
-            else {}
+            else _NOTHING
         ),
         "tenant": (
             {k: tenant_entity.get(k) for k in ("identifier", "name", "data")}
             if tenant_entity
-            else {}
+            else _NOTHING
         ),
         "transactionId": record.transaction_id,
     }
@@ -215,15 +217,11 @@ def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now
         subscriber = env.subscribers.get(subscriber_id)
         if subscriber is None:
             continue
-        # A snapshot: later changes to the subscriber do not reach what was already sent.
-        snapshot = {k: v for k, v in subscriber.items() if k != "preferences"}
-        snapshot["preferences"] = subscriber.get("preferences")
-        notification = Notification(
-            env, record, workflow, snapshot, _context(env, record, snapshot), now
-        )
+        # The context keeps a copy: later changes to the subscriber do not reach what was sent.
+        notification = Notification(env, record, workflow, _context(env, record, subscriber), now)
         env.notifications.append(notification)
         run = RecipientRun(notification, steps)
-        run.advance(now)
+        run.advance(now, subscriber)
         if run.suspended:
             env.suspended.append(run)
             hold(env, run, now)  # a delay or digest: the scheduler resumes it (schedule.py)

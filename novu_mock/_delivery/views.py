@@ -6,7 +6,33 @@ from __future__ import annotations
 from typing import Any
 
 from .._model.clock import iso_utc
-from .model import Job, Message, Notification
+from .._novu.listing import derived_id
+from .model import (
+    MESSAGE_CREATED,
+    MESSAGE_SENT,
+    STEP_DELAYED,
+    STEP_DIGESTED,
+    STEP_QUEUED,
+    Job,
+    Message,
+    Notification,
+)
+
+
+def job_id(notification: Notification, job: Job) -> str:
+    return derived_id(notification.id, "job", str(job.step.index))
+
+
+def execution_details(job: Job) -> list[tuple[str, str]]:
+    """(status, detail) of each execution detail, in Novu's vocabulary, from the job's outcome."""
+    details = [("Pending", STEP_QUEUED)]
+    if job.step.type in ("delay", "digest"):
+        details.append(("Pending", STEP_DELAYED if job.step.type == "delay" else STEP_DIGESTED))
+    elif job.skip is not None:
+        details.append(("Failed" if job.status == "failed" else "Success", job.skip.detail))
+    elif job.message is not None:
+        details += [("Pending", MESSAGE_CREATED), ("Success", MESSAGE_SENT)]
+    return details
 
 
 def _subscriber_ref(notification: Notification) -> str:
@@ -27,7 +53,7 @@ def message_view(message: Message) -> dict[str, Any]:
         "_organizationId": env.organization_id,
         "_notificationId": notification.id,
         "_subscriberId": _subscriber_ref(notification),
-        "_jobId": message.job.id,
+        "_jobId": job_id(notification, message.job),
         "_feedId": None,
         "templateIdentifier": workflow.workflow_id,
         "createdAt": iso_utc(message.created_at),
@@ -55,15 +81,15 @@ def message_view(message: Message) -> dict[str, Any]:
         view["lastSeenDate"] = iso_utc(message.last_seen)
     if message.last_read is not None:
         view["lastReadDate"] = iso_utc(message.last_read)
-    address = message.address
-    if "email" in address:
-        view["email"] = address["email"]
-    if "phone" in address:
-        view["phone"] = address["phone"]
-    if "deviceTokens" in address:
-        view["deviceTokens"] = list(address["deviceTokens"])
-    if "webhookUrl" in address:
-        view["directWebhookUrl"] = address["webhookUrl"]
+    to = message.to()
+    if "email" in to:
+        view["email"] = to["email"]
+    if "phone" in to:
+        view["phone"] = to["phone"]
+    if "deviceTokens" in to:
+        view["deviceTokens"] = to["deviceTokens"]
+    if "webhookUrl" in to:
+        view["directWebhookUrl"] = to["webhookUrl"]
     return view
 
 
@@ -85,21 +111,6 @@ def feed_item_view(message: Message) -> dict[str, Any]:
     return view
 
 
-def _detail_view(job: Job, detail: tuple[str, float, str, str], provider: str) -> dict[str, Any]:
-    status, at, text, detail_id = detail
-    return {
-        "_id": detail_id,
-        "createdAt": iso_utc(at),
-        "status": status,
-        "detail": text,
-        "isRetry": False,
-        "isTest": False,
-        "providerId": provider,
-        "raw": None,
-        "source": "Internal",
-    }
-
-
 def _provider(job: Job) -> str:
     if job.message is not None:
         return job.message.provider_id
@@ -112,10 +123,26 @@ def job_view(notification: Notification, job: Job) -> dict[str, Any]:
     """ActivityNotificationJobResponseDto"""
     provider = _provider(job)
     step = job.step
+    jid = job_id(notification, job)
+    stamp = iso_utc(job.at)
+    details = [
+        {
+            "_id": derived_id(jid, "detail", str(n)),
+            "createdAt": stamp,
+            "status": status,
+            "detail": text,
+            "isRetry": False,
+            "isTest": False,
+            "providerId": provider,
+            "raw": None,
+            "source": "Internal",
+        }
+        for n, (status, text) in enumerate(execution_details(job))
+    ]
     return {
-        "_id": job.id,
+        "_id": jid,
         "type": step.type,
-        "executionDetails": [_detail_view(job, d, provider) for d in job.details],
+        "executionDetails": details,
         "step": {
             "_id": step.db_id,
             "active": step.active,
@@ -128,7 +155,7 @@ def job_view(notification: Notification, job: Job) -> dict[str, Any]:
         "status": job.status,
         "payload": notification.record.payload,
         "overrides": notification.record.overrides,
-        "updatedAt": iso_utc(job.updated_at),
+        "updatedAt": stamp,
     }
 
 
@@ -146,7 +173,7 @@ def notification_view(notification: Notification) -> dict[str, Any]:
         "transactionId": notification.transaction_id,
         "_templateId": workflow.id,
         "createdAt": iso_utc(notification.created_at),
-        "updatedAt": iso_utc(max((j.updated_at for j in jobs), default=notification.created_at)),
+        "updatedAt": iso_utc(max((j.at for j in jobs), default=notification.created_at)),
         "channels": list(dict.fromkeys(j.step.type for j in jobs)),
         "subscriber": {
             "_id": _subscriber_ref(notification),
