@@ -39,6 +39,7 @@ DIGEST_MERGED = "Digest was merged with other digest"
 DIGEST_SKIPPED = "Digest was skipped, first backoff event"
 DIGEST_TRIGGERED_EVENTS = "Digest triggered events"
 STEP_CANCELED = "Step canceled"
+DELAY_MISCONFIGURATION = "Invalid delay configuration"
 FILTER_STEPS = "Step was filtered based on steps filters"
 
 # Novu's VerifyPayload check of a scheduled delay's date (the regular expression it uses).
@@ -183,7 +184,9 @@ def _spec(run: Any) -> dict[str, Any]:
 
 
 def _job_id(run: Any) -> str:
-    return str(run.notification.jobs[-1].id)
+    from .views import job_id
+
+    return job_id(run.notification, run.notification.jobs[-1])
 
 
 def hold(env: Environment, run: Any, now: float) -> None:
@@ -192,9 +195,6 @@ def hold(env: Environment, run: Any, now: float) -> None:
     spec = _spec(run)
     if "amount" not in spec and "delayPath" not in spec:
         # No timing given (a fixture written before delays waited): the step passes at once.
-        step_job.detail(
-            "Success", DELAY_FINISHED if spec["type"] == "delay" else DIGEST_TRIGGERED_EVENTS, now
-        )
         if spec["type"] == "digest":
             _set_step(run, [run.notification.record.payload])
         _resume(env, run, now)
@@ -215,7 +215,7 @@ def _scheduled(env: Environment, run: Any, kind: str, due: float, now: float, **
     step_job = notification.jobs[-1]
     record = notification.record
     job = Job(
-        job_id=step_job.id,
+        job_id=_job_id(run),
         kind=kind,
         due=due,
         scheduled_at=now,
@@ -243,19 +243,17 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
         if due is None or due < now:
             # Novu's worker: "Delay date at path X must be a future date"; the run stops there.
             step_job.status = "failed"
-            step_job.detail("Failed", "Invalid delay configuration", now)
+            run.suspended = False
             return
     else:
         due = add_amount(now, float(spec["amount"]), spec["unit"])
     job = _scheduled(env, run, "delay", due, now)
 
     def fire(at: float) -> None:
-        step_job.detail("Success", DELAY_FINISHED, at)
         _resume(env, run, at)
 
     def on_cancel(at: float) -> None:
         step_job.status = CANCELED
-        step_job.detail("Success", STEP_CANCELED, at)
         _cancel_rest(run, at)
 
     job.fire = fire
@@ -332,10 +330,9 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     notification = run.notification
     step_job = notification.jobs[-1]
     if _condition_fails(run):
-        step_job.status = "skipped"
-        step_job.detail("Success", FILTER_STEPS, now)
         _set_step(run, [])
         _resume(env, run, now)
+        step_job.status = "skipped"  # by its condition (execution detail: filtered)
         return
     key_path = spec.get("digestKey")
     value = None
@@ -355,10 +352,9 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
         seen[key] = now
         since = now - (add_amount(now, float(window["amount"]), window["unit"]) - now)
         if (last is None or last < since) and key not in _batches(env):
-            step_job.status = "skipped"
-            step_job.detail("Success", DIGEST_SKIPPED, now)
             _set_step(run, [notification.record.payload])
             _resume(env, run, now)
+            step_job.status = "skipped"  # first backoff event: sent at once
             return
     batches = _batches(env)
     batch = batches.get(key)
@@ -373,7 +369,6 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
         return
     # Merged: this run ends here; its payload joins the batch.
     step_job.status = "merged"
-    step_job.detail("Success", DIGEST_MERGED, now)
     run.suspended = False
     job = _scheduled(env, run, "digest", batch.due, now, merged=True)
     job.status = "merged"
@@ -381,7 +376,6 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
 
     def on_cancel_member(at: float) -> None:
         step_job.status = CANCELED
-        step_job.detail("Success", STEP_CANCELED, at)
         batch.members[:] = [m for m in batch.members if m[1] is not job]
 
     job.on_cancel = on_cancel_member
@@ -399,13 +393,11 @@ def _arm_leader(env: Environment, batch: Batch, run: Any, job: Job) -> None:
             if member_job is not job:
                 env.scheduler.take(member_job)
                 member_job.status = "merged"
-        step_job.detail("Success", DIGEST_TRIGGERED_EVENTS, at)
         _set_step(run, events)
         _resume(env, run, at)
 
     def on_cancel(at: float) -> None:
         step_job.status = CANCELED
-        step_job.detail("Success", STEP_CANCELED, at)
         _cancel_rest(run, at)
         batch.members[:] = [m for m in batch.members if m[1] is not job]
         followers = [m for m in batch.members if m[1].status == "merged"]
