@@ -13,7 +13,7 @@ import tracemalloc
 
 from novu_mock._core.engine import Engine
 
-from ._workloads import bulk_body, bulk_call, default_fixtures, seed_doc, subscriber_ids
+from ._workloads import API_KEY, bulk_body, bulk_call, default_fixtures, seed_doc, subscriber_ids
 
 
 def _rss() -> int:
@@ -40,7 +40,7 @@ def main(triggers: int, traced: int, limit: int | None) -> dict[str, float]:
             engine.handle(call)  # type: ignore[arg-type]
         gc.collect()
         total = tracemalloc.get_traced_memory()[0] - before
-        engine.request_journal.clear()
+        engine.environment(API_KEY).journal.requests.clear()
         gc.collect()
         without_requests = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
@@ -60,8 +60,8 @@ def main(triggers: int, traced: int, limit: int | None) -> dict[str, float]:
         engine.handle(call)  # type: ignore[arg-type]
     gc.collect()
     out["rss_per_trigger"] = (_rss() - before) / triggers
-    out["requests"] = len(engine.request_journal)
-    out["journal"] = len(engine.journal)
+    out["requests"] = len(engine.request_journal())
+    out["journal"] = len(engine.trigger_journal())
     return out
 
 

@@ -6,7 +6,7 @@ import json
 
 from novu_mock._core.engine import Engine
 from novu_mock._model.clock import iso_utc
-from novu_mock._model.stores import Topic, new_subscriber
+from novu_mock._model.entities import Topic, new_subscriber
 
 from ._config import Sizes
 from ._report import Row, Spread
@@ -118,7 +118,7 @@ def scaling_rows(sizes: Sizes) -> list[Row]:
         body = json.dumps({"name": WORKFLOW, "to": {"type": "Topic", "topicKey": "big"}}).encode()
         call = single_call(body)
         reply = engine.handle(call)
-        assert reply.status == 201 and len(engine.journal[-1].recipients) == members
+        assert reply.status == 201 and len(engine.trigger_journal()[-1].recipients) == members
         calls = max(3, sizes.scaling_calls * 1000 // members)
         spread = Spread.of(samples_ms(lambda e=engine, c=call: e.handle(c), calls, 1))  # type: ignore[misc]
         per_member[members] = spread.median / members * 1000.0

@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from ._model.clock import CLOCK_MODES, Clock
@@ -19,18 +19,24 @@ from ._model.fixtures import FixtureError, bundled, load
 from ._version import __version__
 
 DEFAULT_JOURNAL_LIMIT = 100_000
+DEFAULT_MAX_ENVIRONMENTS = 10_000
 
 
-def _journal_limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of records (0 keeps all); got {text!r}"
-        )
-    return value
+def _whole_number(what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of `what`, 0 meaning "keep all"."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {what} (0 keeps all); got {text!r}"
+            )
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,11 +63,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--journal-limit",
-        type=_journal_limit,
+        type=_whole_number("records"),
         metavar="N",
         default=os.environ.get("NOVU_MOCK_JOURNAL_LIMIT", str(DEFAULT_JOURNAL_LIMIT)),
         help="keep the newest N trigger records and N request records; 0 keeps all. "
         f"Default: {DEFAULT_JOURNAL_LIMIT:,}",
+    )
+    serve.add_argument(
+        "--max-environments",
+        type=_whole_number("environments"),
+        metavar="N",
+        default=os.environ.get("NOVU_MOCK_MAX_ENVIRONMENTS", str(DEFAULT_MAX_ENVIRONMENTS)),
+        help="keep at most N environments (one per API key): the least recently used one goes; "
+        f"0 keeps all. Default: {DEFAULT_MAX_ENVIRONMENTS:,}",
     )
     serve.add_argument(
         "--clock",
@@ -118,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
             keys or None,
             clock=Clock.of_mode(args.clock),
             journal_limit=args.journal_limit or None,
+            max_environments=args.max_environments or None,
         )
     except FixtureError as exc:
         for problem in exc.problems:
@@ -149,7 +164,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("  api keys: any key is accepted; each key gets its own environment")
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
-        print(f"  journal:  the newest {limit} trigger and request records are kept")
+        print(f"  journal:  the newest {limit} trigger and request records of each key are kept")
     print(f"  clock:    {args.clock} (GET/POST /_mock/clock)")
     print("  stop with Ctrl-C", flush=True)
 

@@ -7,7 +7,7 @@ import json as jsonlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -121,4 +121,4 @@ def api(request: pytest.FixtureRequest, api_key: str) -> Iterator[Api]:
     else:
         server: MockServer = request.getfixturevalue("live_server")
         with httpx.Client(base_url=server.url) as client:
-            yield Api(client, api_key, server.mock, "http")
+            yield Api(client, api_key, cast(NovuMock, server.mock), "http")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from conftest import Api
 
-from novu_mock._model.stores import Environment
+from novu_mock._model.environment import Environment
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")

@@ -22,7 +22,8 @@ import pytest
 import uvicorn
 
 from novu_mock import Call, Clock, Engine, Reply, bundled, create_app
-from novu_mock._model.stores import Environment, TriggerRecord
+from novu_mock._model.environment import Environment
+from novu_mock._model.records import TriggerRecord
 
 try:
     from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
@@ -103,15 +104,14 @@ def big_engine() -> Engine:
     """An engine whose journal holds 100,000 records over two environments."""
     engine = Engine([bundled()])
     envs = [engine.environment("key-aaaa"), engine.environment("key-bbbb")]
-    engine.journal.extend(
-        record(envs[i % 2], i, WORKFLOWS[i % 4], STATUSES[i % 5], f"user-{i % 50}")
-        for i in range(100_000)
-    )
+    for i in range(100_000):
+        env = envs[i % 2]
+        env.record_trigger(record(env, i, WORKFLOWS[i % 4], STATUSES[i % 5], f"user-{i % 50}"))
     return engine
 
 
 def test_paging_100k_records_is_filtered_and_paged_on_the_server(big_engine: Engine) -> None:
-    journal = big_engine.journal
+    journal = big_engine.trigger_journal()
     query = "workflowId=welcome&subscriberId=user-12&status=processed&environment=****aaaa"
     started = time.perf_counter()
     reply = get(big_engine, "/_mock/dashboard/triggers", query + "&limit=25&offset=10")
@@ -137,7 +137,7 @@ def test_paging_100k_records_is_filtered_and_paged_on_the_server(big_engine: Eng
 
 
 def test_paging_100k_without_filters_slices_newest_first(big_engine: Engine) -> None:
-    journal = big_engine.journal
+    journal = big_engine.trigger_journal()
     started = time.perf_counter()
     body = data(get(big_engine, "/_mock/dashboard/triggers", "offset=99990&limit=50"))
     elapsed = time.perf_counter() - started
@@ -179,7 +179,8 @@ def test_existing_triggers_listing_is_unchanged() -> None:
     bulk(engine, {"name": "welcome", "to": "user-1"}, {"name": "welcome", "to": "user-2"})
     records = data(get(engine, "/_mock/triggers"))["data"]
     assert [r["to"] for r in records] == ["user-1", "user-2"]  # still oldest first
-    assert engine.journal[0].seq < engine.journal[1].seq
+    journal = engine.trigger_journal()
+    assert journal[0].seq < journal[1].seq
     assert set(records[0]) == {  # DESIGN section 6: `seq` stays a dashboard-only field
         "transactionId",
         "workflowId",
@@ -239,7 +240,7 @@ def test_detail_has_the_request_the_answer_and_the_notes() -> None:
 def test_detail_answer_is_rebuilt_when_the_request_is_gone() -> None:
     engine = Engine([bundled()])
     bulk(engine, {"name": "missing-workflow", "to": "user-1", "transactionId": "t-1"})
-    engine.request_journal.clear()
+    engine.environment(KEY).journal.requests.clear()
     seq = data(get(engine, "/_mock/dashboard/triggers"))["data"][0]["seq"]
     detail = data(get(engine, f"/_mock/dashboard/triggers/{seq}"))["data"]
     assert detail["answer"] == {
@@ -317,7 +318,7 @@ def test_page_and_assets_are_packaged_and_fetch_nothing_elsewhere() -> None:
         assert f"/_mock/dashboard/assets/{name}" in html
         assert b"http://" not in asset.body and b"https://" not in asset.body
     assert get(engine, "/_mock/dashboard/assets/..%2F_engine.py").status == 404
-    assert engine.request_journal == []  # admin calls are not journaled
+    assert engine.request_journal() == []  # admin calls are not journaled
 
 
 # -- the page in a real browser ------------------------------------------------------------------
@@ -457,7 +458,7 @@ def test_bulk_rows_appear_live_filter_detail_and_reset(tab: Tab) -> None:
     page.click("#reset")
     expect(page.locator("#journal tbody tr.empty")).to_be_visible()
     expect(rows(tab)).to_have_count(0)
-    assert tab.live.engine.journal == []
+    assert tab.live.engine.trigger_journal() == []
 
 
 @needs_browser

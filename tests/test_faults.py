@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, Api
 
 from novu_mock import FixtureError, NovuMock
-from novu_mock._policies.faults import INTERNAL
+from novu_mock._core.errors import INTERNAL
 
 TRIGGER = "/v1/events/trigger"
 BULK = "/v1/events/trigger/bulk"

@@ -62,8 +62,9 @@ def test_bulk_records_count_one_each() -> None:
             )
         )
         assert reply.status == 201
-    assert len(engine.journal) == 150 and len(engine.request_journal) == 2
-    assert engine.journal[0].bulk_index == 50
+    journal = engine.trigger_journal()
+    assert len(journal) == 150 and len(engine.request_journal()) == 2
+    assert journal[0].bulk_index == 50
 
 
 def test_dropped_triggers_leave_the_cancel_index() -> None:
@@ -71,7 +72,7 @@ def test_dropped_triggers_leave_the_cancel_index() -> None:
     trigger(engine, "old")
     trigger(engine, "mid")
     trigger(engine, "new")
-    env = engine.environments["limit-key"]
+    env = engine.environment("limit-key")
     assert "old" not in env.processed and set(env.processed) == {"mid", "new"}
     # Its record left the journal, but its delayed work was still pending: Novu cancels it.
     assert cancel(engine, "old") is True
@@ -87,27 +88,29 @@ def test_a_duplicate_transaction_keeps_its_newer_record_indexed() -> None:
     engine = Engine([bundled(), DELAYED_WELCOME], clock=Clock.virtual(), journal_limit=2)
     trigger(engine, "dup")
     trigger(engine, "dup")
-    env = engine.environments["limit-key"]
+    env = engine.environment("limit-key")
     assert len(env.processed["dup"]) == 2
     trigger(engine, "other")
-    assert env.processed["dup"] == [engine.journal[0]]
+    assert env.processed["dup"] == [engine.trigger_journal()[0]]
     assert cancel(engine, "dup") is True
 
 
-def test_the_cap_is_shared_by_every_environment() -> None:
+def test_the_cap_applies_to_each_environment() -> None:
     engine = Engine([bundled()], journal_limit=2)
     trigger(engine, "a", key="key-a")
     trigger(engine, "b", key="key-b")
     trigger(engine, "c", key="key-a")
-    assert [r["transactionId"] for r in engine.trigger_records()] == ["b", "c"]
-    assert "a" not in engine.environments["key-a"].processed
+    trigger(engine, "d", key="key-a")
+    assert [r["transactionId"] for r in engine.trigger_records()] == ["b", "c", "d"]
+    assert "a" not in engine.environment("key-a").processed
+    assert "b" in engine.environment("key-b").processed
 
 
 def test_unbounded_by_default() -> None:
     engine = Engine([bundled()])
     for n in range(20):
         trigger(engine, f"t{n}")
-    assert engine.journal_limit is None and len(engine.journal) == 20
+    assert engine.journal_limit is None and len(engine.trigger_journal()) == 20
 
 
 @pytest.mark.parametrize("bad", [0, -1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -196,7 +196,7 @@ def test_both_transports_answer_the_same(
     # ... and journal the same triggers.
     recorded = journal(mock, api_key)
     assert len(recorded) > 10
-    assert recorded == journal(live_server.mock, api_key)
+    assert recorded == journal(cast(NovuMock, live_server.mock), api_key)
 
 
 def test_error_bodies_keep_novus_shape_on_both_transports(

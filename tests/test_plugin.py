@@ -281,6 +281,61 @@ def test_live_server_for_the_legacy_sdk(suite: pytest.Pytester) -> None:
     result.assert_outcomes(passed=3)
 
 
+def test_markers_merge_module_class_and_function_levels(suite: pytest.Pytester) -> None:
+    write_test(
+        suite,
+        "test_levels.py",
+        """
+        import httpx
+        import pytest
+
+        AUTH = {"Authorization": "ApiKey k"}
+        pytestmark = pytest.mark.novu_mock(fixtures=["extra.yaml"], rate_limits={"trigger": 1})
+
+        def status(name):
+            response = httpx.post("https://api.novu.co/v1/events/trigger",
+                                  json={"name": name, "to": "suite-user"}, headers=AUTH)
+            return response.status_code
+
+        @pytest.mark.novu_mock({"workflows": [{"workflowId": "class-flow"}]})
+        class TestLevels:
+            @pytest.mark.novu_mock(rate_limits={"trigger": 50})
+            def test_fixtures_add_up_and_the_closest_option_wins(self, novu_mock):
+                assert status("extra-flow") == 201   # module
+                assert status("class-flow") == 201   # class
+                assert status("suite-flow") == 201   # ini
+                assert novu_mock.engine.environment("k").rate_limits == {"trigger": 50}
+
+            def test_the_class_keeps_the_module_options(self, novu_mock):
+                assert status("class-flow") == 201
+                assert novu_mock.engine.environment("k").rate_limits == {"trigger": 1}
+        """,
+    )
+    suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_importing_the_plugin_loads_no_transport() -> None:
+    import subprocess
+    import sys
+
+    heavy = ("uvicorn", "starlette", "respx", "httpx")
+    code = (
+        "import sys, novu_mock._testing.plugin\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+    public = subprocess.run(
+        [sys.executable, "-c", "import novu_mock; print(novu_mock.NovuMock.__name__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert public.strip() == "NovuMock"
+
+
 def test_marker_clock_option(suite: pytest.Pytester) -> None:
     write_test(
         suite,

@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, Api
 
 from novu_mock import Clock, NovuMock
-from novu_mock._model.stores import Environment
+from novu_mock._model.environment import Environment
 from novu_mock._policies.rate_limits import RateLimiter
 
 TRIGGER = "/v1/events/trigger"
@@ -106,7 +106,7 @@ def test_tokens_refill_per_window_on_the_engine_clock() -> None:
     ("category", "limit"), [("trigger", 30000), ("configuration", 10000), ("global", 15000)]
 )
 def test_categories_have_their_own_buckets(category: str, limit: int) -> None:
-    env = Environment("k", [{"rateLimits": {"global": 2}}], 0.0, [])
+    env = Environment("k", [{"rateLimits": {"global": 2}}], 0.0)
     limiter = RateLimiter()
     for _ in range(11):
         limiter.evaluate(env, "global", "single", 0.0)

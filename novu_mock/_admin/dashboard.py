@@ -13,8 +13,8 @@ from importlib import resources
 from .._core.errors import NovuError
 from .._core.http import Reply
 from .._core.request import Request
+from .._model.records import TRIGGER_FILTERS
 from .journal_view import (
-    FILTERS,
     Selection,
     answer_of,
     deliveries,
@@ -90,16 +90,7 @@ def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) ->
 def version(req: Request) -> Reply:
     """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
     engine = req.engine
-    journal = engine.journal
-    return Reply.json(
-        200,
-        {
-            "triggers": len(journal),
-            "last": journal[-1].seq if journal else 0,
-            "requests": len(engine.request_journal),
-            "environments": sorted(env.masked or "" for env in engine.environments.values()),
-        },
-    )
+    return Reply.json(200, {**engine.journal_summary(), "environments": engine.environment_names()})
 
 
 def triggers(req: Request) -> Reply:
@@ -110,8 +101,8 @@ def triggers(req: Request) -> Reply:
     query = req.query()
     limit = _number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _number(query, "offset", 0, 0, 10**9)
-    selection = _selection(req, query, FILTERS)
-    records, total = newest_first(req.engine.journal, selection, offset, limit)
+    selection = _selection(req, query, TRIGGER_FILTERS)
+    records, total = newest_first(req.engine.trigger_journal(req.key), selection, offset, limit)
     body = {
         "data": [row(r) for r in records],
         "total": total,
@@ -124,10 +115,10 @@ def triggers(req: Request) -> Reply:
 def trigger(req: Request) -> Reply:
     """GET /_mock/dashboard/triggers/{seq}: one TriggerRecord, its answer and HTTP status."""
     raw = req.params["seq"]
-    record = find(req.engine.journal, int(raw)) if raw.isdigit() else None
+    record = find(req.engine.trigger_journal(req.key), int(raw)) if raw.isdigit() else None
     if record is None or (req.key is not None and record.environment is not req.env):
         raise NovuError(404, f"No trigger record {raw} in the journal")
-    found = answer_of(record, req.engine.request_journal)
+    found = answer_of(record, req.engine.request_journal(req.key))
     body = {
         "seq": record.seq,
         **record.to_dict(),
@@ -143,7 +134,9 @@ def subscribers(req: Request) -> Reply:
     query = req.query()
     limit = _number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _number(query, "offset", 0, 0, 10**9)
-    entries = deliveries(req.engine.journal, _selection(req, query, ("workflowId",)))
+    entries = deliveries(
+        req.engine.trigger_journal(req.key), _selection(req, query, ("workflowId",))
+    )
     wanted = query.get("subscriberId")
     if wanted:
         entries = [e for e in entries if e["subscriberId"] == wanted]

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._model.clock import iso_utc
-from .._model.stores import Environment, RequestRecord, TriggerRecord
+from .._model.records import Owner, RequestRecord, TriggerRecord
 
 CHANNELS = ("in_app", "email", "sms", "chat", "push")
-FILTERS = ("workflowId", "subscriberId", "transactionId", "status")
 RECIPIENTS_SHOWN = 20
 
 _EVENT_PATHS = {
@@ -31,7 +30,7 @@ class Selection:
     None when that key has no environment yet); those of environments shown as `masked` (the
     dashboard's environment filter); and the record filters of GET /_mock/triggers."""
 
-    env: Environment | None = None
+    env: Owner | None = None
     masked: str | None = None
     filters: Mapping[str, str] | None = None
     scoped: bool = False
@@ -138,7 +137,7 @@ def rebuilt_answer(record: TriggerRecord) -> dict[str, Any]:
     return answer
 
 
-def channels_of(env: Environment, workflow_id: Any) -> list[str]:
+def channels_of(env: Owner, workflow_id: Any) -> list[str]:
     """The delivery channels of a workflow's active steps (digest, delay and custom excluded)."""
     workflow = env.workflows.get(workflow_id) if isinstance(workflow_id, str) else None
     if workflow is None:

@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import functools
-import logging
+import heapq
 import os
 import threading
 import time
-import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from .._delivery.run import settle
 from .._delivery.schedule import settle_all
 from .._model.clock import Clock, iso_utc
-from .._model.fixtures import Fixture, FixtureError, load, problems_of
+from .._model.environment import Environment
+from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
+from .._model.records import Journal, RequestRecord, TriggerRecord
 from .._model.scheduler import Timeline
-from .._model.stores import Environment, RequestRecord, TriggerRecord
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
-from .errors import NovuError, error_reply
+from .errors import NovuError, bug_reply, error_reply
 from .http import Call, Reply
+from .limits import TOO_LARGE, body_limit, excerpt
 from .request import Request
 from .routes import ROUTES, Route, Router, normalise
 
 FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
-
-_log = logging.getLogger("novu_mock")
-_INTERNAL = "Internal server error, contact support and provide them with the errorId"
+DEFAULT_MAX_ENVIRONMENTS = 10_000
+_R = TypeVar("_R", TriggerRecord, RequestRecord)
+_by_seq = attrgetter("seq")
 
 
 def authenticate(headers: Mapping[str, str]) -> str:
@@ -47,12 +50,21 @@ def authenticate(headers: Mapping[str, str]) -> str:
     return key
 
 
+def _merged(journals: list[list[_R]]) -> Sequence[_R]:
+    """Records of several journals in one sequence, oldest first (by `seq`)."""
+    journals = [j for j in journals if j]
+    if len(journals) == 1:
+        return journals[0]
+    return list(heapq.merge(*journals, key=_by_seq))
+
+
 class Engine:
-    """Novu's contract on in-memory stores, one environment per API key.
+    """Novu's contract on in-memory stores, one `Environment` per API key.
 
     Thread-safe: every call runs under one lock, so a server thread and a test share state.
-    `journal_limit` caps each journal (trigger and request records) at the newest N records;
-    None keeps everything.
+    `journal_limit` caps each environment's journals (trigger and request records) at its
+    newest N records; None keeps everything. `max_environments` caps how many environments are
+    kept: past it, the least recently used one is dropped (None: no cap).
     """
 
     def __init__(
@@ -61,26 +73,28 @@ class Engine:
         api_keys: Iterable[str] | None = None,
         clock: Clock | None = None,
         journal_limit: int | None = None,
+        max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
         if journal_limit is not None and journal_limit < 1:
             raise ValueError("journal_limit must be a positive number of records, or None")
-        loaded = load(fixtures)
-        self.fixtures: list[Fixture] = loaded
-        self.documents: list[Mapping[str, Any]] = [f.document for f in loaded]
+        if max_environments is not None and max_environments < 1:
+            raise ValueError("max_environments must be a positive number, or None")
+        self._documents: list[Mapping[str, Any]] = [f.document for f in load(fixtures)]
         keys = set(api_keys or ())
-        for doc in self.documents:
+        for doc in self._documents:
             keys.update(doc.get("apiKeys") or ())
         self.api_keys: frozenset[str] | None = frozenset(keys) if keys else None
         self.clock = clock or Clock()
-        self.router = Router(ROUTES)
-        self.environments: dict[str, Environment] = {}
-        self.journal: list[TriggerRecord] = []
-        self.request_journal: list[RequestRecord] = []
         self.journal_limit = journal_limit
-        self.lock = threading.RLock()
-        self.faults = Faults()
-        self.rate_limiter = RateLimiter()
-        self.idempotency = Idempotency()
+        self.max_environments = max_environments
+        self._router = Router(ROUTES)
+        self._environments: OrderedDict[str, Environment] = OrderedDict()
+        # Novu calls that reached no environment (a 401, a 404 without a key): their records.
+        self._strays = Journal(journal_limit)
+        self._lock = threading.RLock()
+        self._faults = Faults()
+        self._rate_limiter = RateLimiter()
+        self._idempotency = Idempotency(journal_limit)
         self.timeline = Timeline(self)
         self.timeline.prepare = functools.partial(settle_all, self)
 
@@ -88,23 +102,48 @@ class Engine:
 
     def environment(self, key: str, now: float | None = None) -> Environment:
         """The environment of `key`, created and seeded from the fixtures on first use."""
-        env = self.environments.get(key)
-        if env is None:
+        with self._lock:
+            env = self._environments.get(key)
+            if env is not None:
+                self._environments.move_to_end(key)  # the most recently used last
+                return env
             if self.api_keys is not None and key not in self.api_keys:
                 raise NovuError(401, "API Key not found")
             # Seeded at the moment of the call that created it, so its items never look newer
             # than what that call creates.
             seeded = self.clock.now() if now is None else now
-            env = Environment(key, self.documents, seeded, self.journal)
+            env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
             env.scheduler.timeline = self.timeline
-            self.environments[key] = env
-        return env
+            self._environments[key] = env
+            if self.max_environments is not None:
+                while len(self._environments) > self.max_environments:
+                    self._environments.popitem(last=False)[1].discard()
+            return env
+
+    @property
+    def lock(self) -> Any:
+        """The engine's lock (re-entrant): hold it to read or change environments from outside
+        a call (delivery's reads, the clock and its timer)."""
+        return self._lock
+
+    @property
+    def environments(self) -> Mapping[str, Environment]:
+        """The environments by API key (read-only; hold `lock`)."""
+        return self._environments
+
+    def _existing(self, key: str | None) -> Environment | None:
+        return self._environments.get(key) if key is not None else None
 
     def _selected(self, key: str | None) -> list[Environment]:
         if key is None:
-            return list(self.environments.values())
-        env = self.environments.get(key)
+            return list(self._environments.values())
+        env = self._environments.get(key)
         return [env] if env is not None else []
+
+    @property
+    def documents(self) -> tuple[Mapping[str, Any], ...]:
+        """The fixture documents every environment is seeded from, in order."""
+        return tuple(self._documents)
 
     # -- the one entry point ----------------------------------------------------------------
 
@@ -113,16 +152,20 @@ class Engine:
         started = time.perf_counter()
         method = call.method.upper()
         url = call.url
-        with self.lock:
+        with self._lock:
             now = self.clock.now()
             if self.timeline.active:  # work that came due (real clock, or a clock moved by hand)
                 self.timeline.run_due(now)
             stamp = iso_utc(now)
             path = normalise(call.path)
-            found = self.router.match(method, path)
+            found = self._router.match(method, path)
             req = Request(self, call, found[1] if found else {}, now, stamp)
             admin = found is not None and found[0].admin
+            # Refused before it is parsed or kept (D15), and only an excerpt journaled.
+            oversize = call.body_size > body_limit(path)
             try:
+                if oversize:
+                    raise NovuError(413, TOO_LARGE, reason=False)
                 if found is None:
                     raise NovuError(404, f"Cannot {method} {url}")
                 if admin:
@@ -130,7 +173,7 @@ class Engine:
                         req.key = authenticate(call.headers)
                         if self.api_keys is not None and req.key not in self.api_keys:
                             raise NovuError(401, "API Key not found")
-                        req.env = self.environments.get(req.key)
+                        req.env = self._environments.get(req.key)
                 else:
                     req.key = authenticate(call.headers)
                     req.env = self.environment(req.key, now)
@@ -143,74 +186,53 @@ class Engine:
                 try:
                     reply = self._answer(req, route) if admin else self._policed(route, req, path)
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback
-                    reply = self._internal_error(req)
+                    reply = bug_reply(req.call.method, url, stamp)
             if not admin:
-                self._record_request(req, reply, started)
+                if oversize and found is not None:
+                    req.env = self._owner(call)
+                self._record_request(req, reply, started, brief=oversize or found is None)
                 if req.env is not None and req.env.pending and self.clock.mode == "real":
                     self.timeline.poke()  # queued runs may hold delays the timer must see
-            if self.journal_limit is not None:
-                self._trim(self.journal_limit)
         return reply
+
+    def _owner(self, call: Call) -> Environment | None:
+        """The environment of a call's key, if the key is valid (for journaling a refusal)."""
+        try:
+            return self.environment(authenticate(call.headers))
+        except NovuError:
+            return None
 
     def _policed(self, route: Route, req: Request, path: str) -> Reply:
         """A Novu call through Novu's policies, outermost first: injected faults (in front of
         Novu), the rate limiter, idempotency (contract 6 "Ordering"), then the handler."""
-        fault = self.faults.decide(req, path, self.documents)
+        fault = self._faults.decide(req, path, self._documents)
         if fault.reply is not None:
             return fault.apply(fault.reply)
         env = req.environment()
-        verdict = self.rate_limiter.evaluate(env, route.category, route.cost, req.now)
+        verdict = self._rate_limiter.evaluate(env, route.category, route.cost, req.now)
         if verdict.refusal is not None:
             reply = error_reply(verdict.refusal, req.call.url, req.stamp)
         else:
-            reply = self.idempotency.run(req, lambda: self._answer(req, route), fault.delay)
+            reply = self._idempotency.run(req, lambda: self._answer(req, route), fault.delay)
         reply.headers.extend(verdict.headers)
         return fault.apply(reply)
 
-    def _answer(self, req: Request, route: Route) -> Reply:
+    @staticmethod
+    def _answer(req: Request, route: Route) -> Reply:
         """The handler's reply, with its errors in Novu's shape."""
         try:
             return route.handler(req)
         except NovuError as exc:
             return error_reply(exc, req.call.url, req.stamp)
         except Exception:
-            return self._internal_error(req)
+            return bug_reply(req.call.method, req.call.url, req.stamp)
 
-    def _internal_error(self, req: Request) -> Reply:
-        """Novu's 500 for a bug of ours, logged with its errorId."""
-        error_id = str(uuid.uuid4())
-        url = req.call.url
-        _log.exception("novu-mock: unexpected error %s on %s %s", error_id, req.call.method, url)
-        body = {
-            "statusCode": 500,
-            "timestamp": req.stamp,
-            "path": url,
-            "message": _INTERNAL,
-            "errorId": error_id,
-        }
-        return Reply.json(500, body)
-
-    def _trim(self, limit: int) -> None:
-        """Keep the newest `limit` records of each journal; dropped triggers leave the
-        cancel index (Environment.processed)."""
-        excess = len(self.journal) - limit
-        if excess > 0:
-            for record in self.journal[:excess]:
-                index = record.environment.processed
-                same = index.get(record.transaction_id) if record.transaction_id else None
-                if same is not None:
-                    same[:] = [r for r in same if r is not record]
-                    if not same:
-                        del index[record.transaction_id]  # type: ignore[arg-type]
-            del self.journal[:excess]
-        excess = len(self.request_journal) - limit
-        if excess > 0:
-            del self.request_journal[:excess]
-
-    def _record_request(self, req: Request, reply: Reply, started: float) -> None:
+    def _record_request(self, req: Request, reply: Reply, started: float, brief: bool) -> None:
         call = req.call
         body: Any
-        if req._parsed:
+        if brief:
+            body = excerpt(call.body, call.body_size) if call.body_size else None
+        elif req._parsed:
             body = req._body
         elif call.body:
             body = call.body.decode("utf-8", "replace")
@@ -219,54 +241,66 @@ class Engine:
         response = (
             reply.payload if reply.payload is not None else reply.body.decode("utf-8", "replace")
         )
-        self.request_journal.append(
-            RequestRecord(
-                method=call.method.upper(),
-                path=call.path,
-                query=call.query,
-                headers=call.headers,
-                body=body,
-                status=reply.status,
-                response=response,
-                received_at=req.now,
-                duration_ms=(time.perf_counter() - started) * 1000.0,
-                environment=req.env,
-            )
+        record = RequestRecord(
+            method=call.method.upper(),
+            path=call.path,
+            query=call.query,
+            headers=call.headers,
+            body=body,
+            status=reply.status,
+            response=response,
+            received_at=req.now,
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+            environment=req.env,
         )
+        if req.env is not None:
+            req.env.record_request(record)
+            req.env.trim()
+        else:
+            self._strays.requests.append(record)
+            self._strays.trim()
 
     # -- admin operations (also the Python API's) -------------------------------------------
 
     def reset(self, key: str | None = None) -> None:
-        """Re-seed one environment (with `key`) or all; drop their journal records."""
-        with self.lock:
+        """A fresh environment (seeded from the fixtures, journals empty) for `key`. Without a
+        key: every environment of a configured key (`api_keys`, the fixtures' `apiKeys`) is
+        fresh, every other one is dropped (its key gets a new one on its next call), and the
+        faults armed without a key are disarmed."""
+        with self._lock:
             now = self.clock.now()
-            selected = self._selected(key)
-            for env in selected:
-                env.own_fixtures = []
-                env.processed = {}
-                env.scheduler.clear()
-                env.seed(self.documents, now)
-                self.idempotency.forget(env.id)
-                self.rate_limiter.forget(env)
-            self.faults.reset(key)
             if key is None:
-                self.journal.clear()
-                self.request_journal.clear()
-            elif selected:
-                env = selected[0]
-                self.journal[:] = [r for r in self.journal if r.environment is not env]
-                self.request_journal[:] = [
-                    r for r in self.request_journal if r.environment is not env
-                ]
+                self._faults.reset()
+                self._strays = Journal(self.journal_limit)
+            for env in self._selected(key):
+                assert env.key is not None
+                env.discard()
+                if key is None and (self.api_keys is None or env.key not in self.api_keys):
+                    del self._environments[env.key]
+                else:
+                    fresh = env.fresh(self._documents, now)
+                    fresh.scheduler.timeline = self.timeline
+                    self._environments[env.key] = fresh
+
+    def restart(self, documents: Iterable[Mapping[str, Any]], clock: Clock) -> None:
+        """Back to these fixture documents, this clock and no environment at all (the
+        plugin's session server between tests)."""
+        with self._lock:
+            self._documents[:] = documents
+            for env in self._environments.values():
+                env.discard()  # its pending work goes with it
+            self._environments.clear()
+            self.clock = clock
+            self.reset()
 
     def add_fixtures(self, doc: Mapping[str, Any], key: str | None = None) -> dict[str, int]:
         """Merge a fixture document: into one environment with `key` (until its reset), else into
         the loaded fixtures (every environment, now and later). Raise FixtureError if invalid."""
-        with self.lock:
+        with self._lock:
             if "apiKeys" in doc:
-                raise FixtureError(["<posted document>: apiKeys: cannot be added at run time"])
+                raise FixtureError([f"<posted document>: apiKeys: {RUNTIME_API_KEYS}"])
             env = self.environment(key) if key is not None else None
-            context = [*self.documents, *([env.to_fixture()] if env else [])]
+            context = [*self._documents, *([env.to_fixture()] if env else [])]
             problems = problems_of(doc, "<posted document>", context)
             if problems:
                 raise FixtureError(problems)
@@ -275,10 +309,10 @@ class Engine:
                 env.own_fixtures.append(doc)
                 env.merge(doc, now)
             else:
-                self.documents.append(doc)
-                for each in self.environments.values():
+                self._documents.append(doc)
+                for each in self._environments.values():
                     each.merge(doc, now)
-            self.faults.merge(doc, key, self.documents)
+            self._faults.merge(doc, env, self._environments.values(), self._documents)
             return {
                 kind: len(doc.get(kind) or [])
                 for kind in ("workflows", "subscribers", "tenants", "topics")
@@ -286,31 +320,83 @@ class Engine:
 
     def trigger_records(self, key: str | None = None, **filters: str) -> list[dict[str, Any]]:
         """TriggerRecords as dicts, oldest first; filters as GET /_mock/triggers takes them."""
-        with self.lock:
-            env = self.environments.get(key) if key is not None else None
-            if key is not None and env is None:
-                return []
-            out = []
-            for record in self.journal:
-                if env is not None and record.environment is not env:
-                    continue
-                if not record.matches(**filters):
-                    continue
-                out.append(record.to_dict())
-            return out
+        with self._lock:
+            return [r.to_dict() for r in self.trigger_journal(key) if r.matches(**filters)]
 
     def request_records(self, key: str | None = None) -> list[dict[str, Any]]:
-        with self.lock:
-            env = self.environments.get(key) if key is not None else None
-            if key is not None and env is None:
-                return []
-            return [
-                r.to_dict() for r in self.request_journal if env is None or r.environment is env
-            ]
+        """RequestRecords as dicts, oldest first (without a key, also the calls that reached no
+        environment)."""
+        with self._lock:
+            return [r.to_dict() for r in self.request_journal(key)]
 
     def state(self, key: str | None = None) -> dict[str, Any]:
         """One environment's stores as a fixture document; without a key, every environment's."""
-        with self.lock:
+        with self._lock:
             if key is not None:
                 return self.environment(key).to_fixture()
-            return {env.masked or "": env.to_fixture() for env in self.environments.values()}
+            return {env.masked or "": env.to_fixture() for env in self._environments.values()}
+
+    # -- faults (README "Fault injection") --------------------------------------------------
+
+    def arm_faults(
+        self, specs: Sequence[Mapping[str, Any]], key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Validate and arm faults for one environment (`key`) or every one; FixtureError lists
+        the problems. The armed faults, with their ids."""
+        problems: list[str] = []
+        for i, spec in enumerate(specs):
+            fault_problems(spec, f"faults[{i}]", problems)
+        if problems:
+            raise FixtureError(problems)
+        with self._lock:
+            env = self.environment(key) if key is not None else None
+            return self._faults.add(specs, env, self._environments.values(), self._documents)
+
+    def armed_faults(self, key: str | None = None) -> list[dict[str, Any]]:
+        """The armed faults of one environment with what remains of their `times`; without a
+        key, the specs armed for every environment."""
+        with self._lock:
+            env = self.environment(key) if key is not None else None
+            return self._faults.listing(env, self._documents)
+
+    def clear_faults(self, key: str | None = None) -> None:
+        """Disarm every fault of one environment, or of all (a reset arms fixture faults again)."""
+        with self._lock:
+            env = self.environment(key) if key is not None else None
+            self._faults.clear(env, self._environments.values())
+
+    # -- journals, for the dashboard and the plugin -----------------------------------------
+
+    def trigger_journal(self, key: str | None = None) -> Sequence[TriggerRecord]:
+        """The trigger records of one environment, or of every one, oldest first. Call under
+        no other lock; the sequence must not be changed."""
+        with self._lock:
+            return _merged([env.journal.triggers for env in self._selected(key)])
+
+    def request_journal(self, key: str | None = None) -> Sequence[RequestRecord]:
+        """The request records of one environment, or of every call, oldest first."""
+        with self._lock:
+            journals = [env.journal.requests for env in self._selected(key)]
+            if key is None:
+                journals.append(self._strays.requests)
+            return _merged(journals)
+
+    def journal_summary(self) -> dict[str, int]:
+        """How many trigger and request records every journal holds and the newest trigger's
+        `seq` (0 without any): a cheap change signal for the dashboard's polling."""
+        with self._lock:
+            envs = self._environments.values()
+            return {
+                "triggers": sum(len(env.journal.triggers) for env in envs),
+                "last": max(
+                    (env.journal.triggers[-1].seq for env in envs if env.journal.triggers),
+                    default=0,
+                ),
+                "requests": sum(len(env.journal.requests) for env in envs)
+                + len(self._strays.requests),
+            }
+
+    def environment_names(self) -> list[str]:
+        """The masked keys of the environments, sorted."""
+        with self._lock:
+            return sorted(env.masked or "" for env in self._environments.values())

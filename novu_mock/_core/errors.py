@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from .http import Reply
+
+INTERNAL = "Internal server error, contact support and provide them with the errorId"
+RATE_LIMITED = "API rate limit exceeded"
+_log = logging.getLogger("novu_mock")
 
 REASONS: dict[int, str] = {
     400: "Bad Request",
@@ -62,6 +68,27 @@ class NovuError(Exception):
 def error_reply(exc: NovuError, path: str, timestamp: str) -> Reply:
     """The reply of a NovuError: its body and its headers."""
     return Reply.json(exc.status, exc.body(path, timestamp), exc.headers)
+
+
+def internal_error(path: str, timestamp: str, message: str | None = None) -> Reply:
+    """Novu's 500: a message and a fresh `errorId` (no `error` field)."""
+    body = {
+        "statusCode": 500,
+        "timestamp": timestamp,
+        "path": path,
+        "message": message or INTERNAL,
+        "errorId": str(uuid.uuid4()),
+    }
+    return Reply.json(500, body)
+
+
+def bug_reply(method: str, path: str, timestamp: str) -> Reply:
+    """Novu's 500 for a bug of ours, logged (with the traceback being handled) by its errorId."""
+    reply = internal_error(path, timestamp)
+    _log.exception(
+        "novu-mock: unexpected error %s on %s %s", reply.payload["errorId"], method, path
+    )
+    return reply
 
 
 def validation_error(errors: dict[str, dict[str, Any]]) -> NovuError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,22 @@ def dump_json(value: Any) -> bytes:
         return _ascii_encoder.encode(value).encode("ascii")
 
 
+def join_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header names lower-cased; a repeated header's values joined with `, ` as Node does."""
+    headers: dict[str, str] = {}
+    for raw_name, value in pairs:
+        name = raw_name.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """One HTTP request as the engine sees it.
 
     `headers` keys are lower-case; `path` is the raw path (no query string) and `query` the raw
-    query string without `?`.
+    query string without `?`. `size` is the body's length in bytes when an adapter kept only
+    the start of it (a body over its limit, see limits.py); None when `body` is all of it.
     """
 
     method: str
@@ -36,6 +46,11 @@ class Call:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    size: int | None = None
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body) if self.size is None else self.size
 
     @property
     def url(self) -> str:
@@ -65,6 +80,11 @@ class Reply:
         if headers:
             hdrs.extend(headers)
         return cls(status, hdrs, dump_json(value), value)
+
+    @classmethod
+    def data(cls, status: int, value: Any) -> Reply:
+        """Novu's usual envelope: `{"data": value}`."""
+        return cls.json(status, {"data": value})
 
     @classmethod
     def empty(cls, status: int, headers: list[tuple[str, str]] | None = None) -> Reply:

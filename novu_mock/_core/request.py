@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from .._model.clock import Clock
+from .._model.environment import Environment
+from .._model.records import RequestRecord, TriggerRecord
+from .._model.scheduler import Timeline
 from .errors import NovuError
 from .http import Call
-
-if TYPE_CHECKING:
-    from .._model.stores import Environment
-    from .engine import Engine
 
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 
@@ -33,6 +34,50 @@ def parse_json(raw: bytes) -> Any:
     return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
 
 
+class Host(Protocol):
+    """What the admin endpoints and the dashboard may ask of the engine that runs them (the
+    engine's explicit interface to them; Novu's handlers need only their own environment)."""
+
+    def reset(self, key: str | None = None) -> None: ...
+
+    def add_fixtures(self, doc: Mapping[str, Any], key: str | None = None) -> dict[str, int]: ...
+
+    def trigger_records(self, key: str | None = None, **filters: str) -> list[dict[str, Any]]: ...
+
+    def request_records(self, key: str | None = None) -> list[dict[str, Any]]: ...
+
+    def state(self, key: str | None = None) -> dict[str, Any]: ...
+
+    def arm_faults(
+        self, specs: Sequence[Mapping[str, Any]], key: str | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def armed_faults(self, key: str | None = None) -> list[dict[str, Any]]: ...
+
+    def clear_faults(self, key: str | None = None) -> None: ...
+
+    def trigger_journal(self, key: str | None = None) -> Sequence[TriggerRecord]: ...
+
+    def request_journal(self, key: str | None = None) -> Sequence[RequestRecord]: ...
+
+    def journal_summary(self) -> dict[str, int]: ...
+
+    def environment_names(self) -> list[str]: ...
+
+    # Delivery (DESIGN 9) and time (DESIGN 10): reads under the lock, the clock, pending work.
+    clock: Clock
+    journal_limit: int | None
+
+    @property
+    def timeline(self) -> Timeline: ...
+
+    @property
+    def lock(self) -> Any: ...
+
+    @property
+    def environments(self) -> Mapping[str, Environment]: ...
+
+
 class Request:
     """One call in flight: route `params`, the caller's environment (None for admin calls
     without a key) and the request's moment (`now`, and `stamp` as ISO text)."""
@@ -41,7 +86,7 @@ class Request:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Host,
         call: Call,
         params: dict[str, str],
         now: float,

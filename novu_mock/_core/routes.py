@@ -16,7 +16,6 @@ from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
 from .._novu import workflows as _workflows
-from .._policies import faults as _faults
 from .http import Reply
 from .request import Request
 
@@ -153,9 +152,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/state", _admin.state, admin=True),
     Route("GET", "/_mock/messages", _admin.messages, admin=True),
     Route("GET", "/_mock/skips", _admin.skips, admin=True),
-    Route("POST", "/_mock/faults", _faults.post_faults, admin=True),
-    Route("GET", "/_mock/faults", _faults.get_faults, admin=True),
-    Route("DELETE", "/_mock/faults", _faults.delete_faults, admin=True),
+    Route("POST", "/_mock/faults", _admin.post_faults, admin=True),
+    Route("GET", "/_mock/faults", _admin.get_faults, admin=True),
+    Route("DELETE", "/_mock/faults", _admin.delete_faults, admin=True),
     Route("GET", "/_mock/clock", _clock.get_clock, admin=True),
     Route("POST", "/_mock/clock", _clock.post_clock, admin=True),
     # The dashboard (issue 8): the page at /_mock/ (normalised to /_mock) and its queries.

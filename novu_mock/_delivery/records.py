@@ -9,7 +9,7 @@ from .model import Job, Notification, skip_dict
 from .run import flush
 
 if TYPE_CHECKING:
-    from .._core.engine import Engine
+    from .._core.request import Host as Engine
     from .._model.stores import Environment
 
 FILTERS = ("subscriberId", "channel", "workflowId", "transactionId")

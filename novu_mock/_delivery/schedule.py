@@ -436,11 +436,6 @@ def jobs_of(record: TriggerRecord) -> list[Job]:
     return record.jobs
 
 
-def cancel(env: Environment, transaction_id: str, now: float) -> bool:
-    """D10 revised: cancel the transaction's pending delayed and digest work; True when any."""
-    return env.scheduler.cancel(transaction_id, now)
-
-
 __all__ = [
     "COMPLETED",
     "check_delay_paths",

@@ -46,6 +46,11 @@ DOCUMENT_KEYS = (
 RATE_LIMIT_CATEGORIES = ("trigger", "configuration", "global")
 
 
+RUNTIME_API_KEYS = (
+    "cannot be added at run time; pass --api-key or load them from a fixture file at start"
+)
+
+
 class FixtureError(ValueError):
     """A fixture document is invalid; `problems` holds one message per problem."""
 

@@ -10,7 +10,6 @@ from .._core.request import Request
 from .triggers import (
     PAYLOAD_LIMIT,
     Context,
-    cancel,
     error_item,
     payload_size_message,
     run_broadcast,
@@ -84,6 +83,4 @@ def trigger_broadcast(req: Request) -> Reply:
 
 def cancel_trigger(req: Request) -> Reply:
     """DELETE /v1/events/trigger/{transactionId}"""
-    return Reply.json(
-        200, {"data": cancel(req.environment(), req.params["transactionId"], req.now)}
-    )
+    return Reply.data(200, req.environment().cancel(req.params["transactionId"], req.now))

@@ -1,12 +1,11 @@
-"""Who a trigger reaches: recipient validation, topic fan-out, subscriber upserts (contract 5)."""
+"""Who a trigger reaches: recipient validation and topic fan-out (contract 5)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._model.stores import Environment, new_subscriber
-
-_UPDATED_WHEN_NOT_NULL = ("firstName", "lastName", "phone", "avatar", "locale", "timezone", "data")
+from .._model.environment import Environment
+from .._model.values import short
 
 
 class Plan:
@@ -54,7 +53,7 @@ def plan(to: Any, validate: bool) -> Plan:
                     result.invalid = True
                     return result
                 result.notes.append(
-                    f"Novu drops recipient to[{i}] ({_short(item)}): not a valid subscriberId, "
+                    f"Novu drops recipient to[{i}] ({short(item)}): not a valid subscriberId, "
                     "subscriber object or topic object"
                 )
                 continue
@@ -82,17 +81,12 @@ def plan(to: Any, validate: bool) -> Plan:
             result.notes.append(
                 "Novu's worker would fail this whole trigger after answering: subscriberId under "
                 "property to is not configured, please make sure all subscribers contains "
-                f"subscriberId property ({_short(item)})"
+                f"subscriberId property ({short(item)})"
             )
             result.direct.clear()
             result.topics.clear()
             return result
     return result
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def fan_out(
@@ -119,46 +113,3 @@ def fan_out(
             seen.add(member)
             reached.append(member)
     return reached, notes
-
-
-def upsert_subscriber(env: Environment, define: dict[str, Any], now: str) -> None:
-    """Create or update a subscriber as Novu's worker does for a recipient or an actor (5.2)."""
-    sub_id = str(define["subscriberId"])
-    existing = env.subscribers.get(sub_id)
-    if existing is None:
-        env.subscribers[sub_id] = new_subscriber(sub_id, define, now)
-        return
-    if len(define) == 1:
-        return
-    changed = False
-    if "email" in define and existing.get("email") != define["email"]:
-        existing["email"] = define["email"]
-        changed = True
-    for name in _UPDATED_WHEN_NOT_NULL:
-        value = define.get(name)
-        if value is not None and existing.get(name) != value:
-            existing[name] = value
-            changed = True
-    if define.get("channels") is not None:
-        existing["channels"] = define["channels"]
-        changed = True
-    if changed:
-        existing["updatedAt"] = now
-
-
-def update_tenant(env: Environment, tenant: Any, now: str) -> None:
-    """Apply a tenant object's name and data to the (existing) tenant (5.4)."""
-    if not isinstance(tenant, dict):
-        return
-    stored = env.tenants.get(tenant.get("identifier"))  # type: ignore[arg-type]
-    if stored is None:
-        return
-    changed = False
-    if isinstance(tenant.get("name"), str) and tenant["name"] != stored.get("name"):
-        stored["name"] = tenant["name"]
-        changed = True
-    if isinstance(tenant.get("data"), dict) and tenant["data"] != stored.get("data"):
-        stored["data"] = tenant["data"]
-        changed = True
-    if changed:
-        stored["updatedAt"] = now

@@ -10,7 +10,7 @@ from .._core.errors import NovuError, field_problem, validation_error
 from .._core.http import Reply
 from .._core.request import Request
 from .._delivery.preferences import resolve
-from .._model.stores import Environment, new_subscriber
+from .._model.environment import Environment
 from .listing import Problems, contains, cursor_page, derived_id, page_and_limit, raise_problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -145,60 +145,6 @@ def _check(body: dict[str, Any], *, require_id: bool, channels: bool = False) ->
         raise validation_error(problems)
 
 
-# -- store operations --------------------------------------------------------------------------
-
-
-def apply_fields(
-    entity: dict[str, Any], body: dict[str, Any], now: str, *, replace_null: bool
-) -> None:
-    """Write the body's fields onto a stored subscriber. `replace_null` (v2 create and patch)
-    stores a sent null; otherwise (v1 update) only `email` takes a null, as Novu's
-    UpdateSubscriber does. `data` is replaced, never merged; a null `data` removes it."""
-    changed = False
-    for name in ("email", *_STRINGS):
-        if name not in body:
-            continue
-        value = body[name]
-        if value is None and not (replace_null or name == "email"):
-            continue
-        if entity.get(name) != value or name not in entity:
-            entity[name] = value
-            changed = True
-    if "data" in body:
-        if isinstance(body["data"], dict):
-            entity["data"] = body["data"]
-            changed = True
-        elif replace_null and "data" in entity:
-            del entity["data"]
-            changed = True
-    if isinstance(body.get("channels"), list):
-        entity["channels"] = body["channels"]
-        changed = True
-    if changed:
-        entity["updatedAt"] = now
-
-
-def upsert(env: Environment, body: dict[str, Any], now: str, *, replace_null: bool) -> bool:
-    """Create or update the body's subscriber; True when it was created."""
-    sub_id = body["subscriberId"]
-    existing = env.subscribers.get(sub_id)
-    if existing is None:
-        entity = new_subscriber(sub_id, {}, now)
-        apply_fields(entity, body, now, replace_null=replace_null)
-        entity["updatedAt"] = now
-        env.subscribers[sub_id] = entity
-        return True
-    apply_fields(existing, body, now, replace_null=replace_null)
-    return False
-
-
-def remove(env: Environment, subscriber_id: str) -> None:
-    """Delete a subscriber and its topic memberships."""
-    del env.subscribers[subscriber_id]
-    for topic in env.topics.values():
-        topic.members.pop(subscriber_id, None)
-
-
 def _v1_missing(subscriber_id: str) -> NovuError:
     return NovuError(404, f"Subscriber not found for id {subscriber_id}")
 
@@ -221,10 +167,6 @@ def _v1_get(req: Request) -> dict[str, Any]:
     if entity is None:
         raise _v1_missing(sub_id)
     return entity
-
-
-def _data(status: int, value: Any) -> Reply:
-    return Reply.json(status, {"data": value})
 
 
 # -- v2 ----------------------------------------------------------------------------------------
@@ -271,13 +213,13 @@ def create_v2(req: Request) -> Reply:
     sub_id = body["subscriberId"]
     if sub_id in env.subscribers and req.query().get("failIfExists", "").lower() == "true":
         raise NovuError(409, f'Subscriber with id "{sub_id}" already exists')
-    upsert(env, body, req.stamp, replace_null=True)
-    return _data(201, subscriber_view(env, env.subscribers[sub_id]))
+    env.save_subscriber(body, req.stamp, replace_null=True)
+    return Reply.data(201, subscriber_view(env, env.subscribers[sub_id]))
 
 
 def get_v2(req: Request) -> Reply:
     """GET /v2/subscribers/{subscriberId}"""
-    return _data(200, subscriber_view(req.environment(), _v2_get(req)))
+    return Reply.data(200, subscriber_view(req.environment(), _v2_get(req)))
 
 
 def patch_v2(req: Request) -> Reply:
@@ -285,8 +227,8 @@ def patch_v2(req: Request) -> Reply:
     entity = _v2_get(req)
     body = req.json_object()
     _check(body, require_id=False)
-    apply_fields(entity, body, req.stamp, replace_null=True)
-    return _data(200, subscriber_view(req.environment(), entity))
+    req.environment().update_subscriber(entity, body, req.stamp, replace_null=True)
+    return Reply.data(200, subscriber_view(req.environment(), entity))
 
 
 def delete_v2(req: Request) -> Reply:
@@ -297,8 +239,8 @@ def delete_v2(req: Request) -> Reply:
         raise NovuError(
             404, "Subscriber was not found", reason=False, extra={"externalSubscriberId": sub_id}
         )
-    remove(env, sub_id)
-    return _data(200, {"acknowledged": True, "status": "deleted"})
+    env.remove_subscriber(sub_id)
+    return Reply.data(200, {"acknowledged": True, "status": "deleted"})
 
 
 # -- preferences (enforced by delivery, DESIGN 9) ------------------------------------------
@@ -338,7 +280,7 @@ def preferences_view(env: Environment, entity: dict[str, Any]) -> dict[str, Any]
 
 def get_preferences(req: Request) -> Reply:
     """GET /v2/subscribers/{subscriberId}/preferences"""
-    return _data(200, preferences_view(req.environment(), _v2_get(req)))
+    return Reply.data(200, preferences_view(req.environment(), _v2_get(req)))
 
 
 def patch_preferences(req: Request) -> Reply:
@@ -372,7 +314,7 @@ def patch_preferences(req: Request) -> Reply:
         if schedule is not None:
             stored["schedule"] = schedule
     entity["updatedAt"] = req.stamp
-    return _data(200, preferences_view(env, entity))
+    return Reply.data(200, preferences_view(env, entity))
 
 
 # -- v1 ----------------------------------------------------------------------------------------
@@ -394,8 +336,8 @@ def create_v1(req: Request) -> Reply:
     env = req.environment()
     body = req.json_object()
     _check(body, require_id=True, channels=True)
-    upsert(env, body, req.stamp, replace_null=False)
-    return _data(201, subscriber_view(env, env.subscribers[body["subscriberId"]]))
+    env.save_subscriber(body, req.stamp, replace_null=False)
+    return Reply.data(201, subscriber_view(env, env.subscribers[body["subscriberId"]]))
 
 
 def bulk_create(req: Request) -> Reply:
@@ -437,14 +379,14 @@ def bulk_create(req: Request) -> Reply:
     raise_problems(problems)
     result: dict[str, list[dict[str, Any]]] = {"updated": [], "created": [], "failed": []}
     for item in items:
-        created = upsert(env, item, req.stamp, replace_null=False)
+        created = env.save_subscriber(item, req.stamp, replace_null=False)
         result["created" if created else "updated"].append({"subscriberId": item["subscriberId"]})
-    return _data(201, result)
+    return Reply.data(201, result)
 
 
 def get_v1(req: Request) -> Reply:
     """GET /v1/subscribers/{subscriberId}"""
-    return _data(200, subscriber_view(req.environment(), _v1_get(req)))
+    return Reply.data(200, subscriber_view(req.environment(), _v1_get(req)))
 
 
 def update_v1(req: Request) -> Reply:
@@ -456,16 +398,16 @@ def update_v1(req: Request) -> Reply:
     entity = env.subscribers.get(sub_id)
     if entity is None:
         raise NovuError(400, f"SubscriberId: {sub_id} not found")
-    apply_fields(entity, body, req.stamp, replace_null=False)
-    return _data(200, subscriber_view(env, entity))
+    env.update_subscriber(entity, body, req.stamp, replace_null=False)
+    return Reply.data(200, subscriber_view(env, entity))
 
 
 def delete_v1(req: Request) -> Reply:
     """DELETE /v1/subscribers/{subscriberId}"""
     env = req.environment()
     _v1_get(req)
-    remove(env, req.params["subscriberId"])
-    return _data(200, {"acknowledged": True, "status": "deleted"})
+    env.remove_subscriber(req.params["subscriberId"])
+    return Reply.data(200, {"acknowledged": True, "status": "deleted"})
 
 
 def _channel_body(req: Request) -> dict[str, Any]:
@@ -518,7 +460,7 @@ def _set_channel(req: Request, append: bool) -> Reply:
         channel["integrationIdentifier"] = current["integrationIdentifier"]
     entity["channels"] = [c for c in channels if c is not current] + [channel]
     entity["updatedAt"] = req.stamp
-    return _data(200, subscriber_view(env, entity))
+    return Reply.data(200, subscriber_view(env, entity))
 
 
 def update_credentials(req: Request) -> Reply:

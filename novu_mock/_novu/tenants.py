@@ -7,7 +7,7 @@ from typing import Any
 from .._core.errors import NovuError, field_problem
 from .._core.http import Reply
 from .._core.request import Request
-from .._model.stores import Environment, new_tenant
+from .._model.environment import Environment
 from .listing import Problems, page_and_limit, raise_problems
 
 
@@ -78,8 +78,7 @@ def create_tenant(req: Request) -> Reply:
     identifier = body["identifier"]
     if identifier in env.tenants:
         raise _exists(env, identifier)
-    tenant = new_tenant({**body, "data": body.get("data") or {}}, req.stamp)
-    env.tenants[identifier] = tenant
+    tenant = env.create_tenant({**body, "data": body.get("data") or {}}, req.stamp)
     return Reply.json(201, {"data": tenant_view(env, tenant)})
 
 
@@ -96,22 +95,16 @@ def update_tenant(req: Request) -> Reply:
     body = req.json_object()
     raise_problems(_problems(body, required=False))
     new_identifier = body.get("identifier")
-    if new_identifier is not None and new_identifier != tenant["identifier"]:
-        if new_identifier in env.tenants:
-            raise _exists(env, new_identifier)
-        del env.tenants[tenant["identifier"]]
-        tenant["identifier"] = new_identifier
-        env.tenants[new_identifier] = tenant
-    if body.get("name") is not None:
-        tenant["name"] = body["name"]
-    if body.get("data") is not None:
-        tenant["data"] = body["data"]
-    tenant["updatedAt"] = req.stamp
+    if new_identifier not in (None, tenant["identifier"]) and new_identifier in env.tenants:
+        raise _exists(env, new_identifier)
+    env.update_tenant(
+        tenant, req.stamp, identifier=new_identifier, name=body.get("name"), data=body.get("data")
+    )
     return Reply.json(200, {"data": tenant_view(env, tenant)})
 
 
 def delete_tenant(req: Request) -> Reply:
     """DELETE /v1/tenants/{identifier}: 204."""
     tenant = _get(req)
-    del req.environment().tenants[tenant["identifier"]]
+    req.environment().remove_tenant(tenant["identifier"])
     return Reply.empty(204)

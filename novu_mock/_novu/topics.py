@@ -8,7 +8,8 @@ from typing import Any
 from .._core.errors import NovuError, field_problem, validation_error
 from .._core.http import Reply
 from .._core.request import Request
-from .._model.stores import Environment, Topic
+from .._model.entities import Topic
+from .._model.environment import Environment
 from .listing import Problems, contains, cursor_page, derived_id, integer, raise_problems
 from .subscribers import brief_view
 
@@ -87,10 +88,6 @@ def _v2_topic(req: Request) -> Topic:
     return topic
 
 
-def _data(status: int, value: Any) -> Reply:
-    return Reply.json(status, {"data": value})
-
-
 def _subscriber_ids(body: dict[str, Any]) -> list[str]:
     """`subscriberIds`, or the subscriberIds of `subscriptions` items; 422 when neither."""
     ids = body.get("subscriberIds")
@@ -138,13 +135,11 @@ def upsert_v2(req: Request) -> Reply:
     if topic is not None:
         if req.query().get("failIfExists", "").lower() == "true":
             raise NovuError(409, f'Topic with key "{key}" already exists')
-        if isinstance(body.get("name"), str) and body["name"] != topic.name:
-            topic.name = body["name"]
-            topic.updated_at = req.stamp
-        return _data(200, topic_view(topic))
-    topic = Topic(key, body.get("name"), (), req.stamp)
-    env.topics[key] = topic
-    return _data(201, topic_view(topic))
+        if isinstance(body.get("name"), str):
+            topic.rename(body["name"], req.stamp)
+        return Reply.data(200, topic_view(topic))
+    topic = env.create_topic(key, body.get("name"), req.stamp)
+    return Reply.data(201, topic_view(topic))
 
 
 def list_v2(req: Request) -> Reply:
@@ -164,7 +159,7 @@ def list_v2(req: Request) -> Reply:
 
 def get_v2(req: Request) -> Reply:
     """GET /v2/topics/{topicKey}"""
-    return _data(200, topic_view(_v2_topic(req)))
+    return Reply.data(200, topic_view(_v2_topic(req)))
 
 
 def update_v2(req: Request) -> Reply:
@@ -174,17 +169,15 @@ def update_v2(req: Request) -> Reply:
     problems: Problems = {}
     _defined_string(body, "name", problems)
     raise_problems(problems)
-    if body["name"] != topic.name:
-        topic.name = body["name"]
-        topic.updated_at = req.stamp
-    return _data(200, topic_view(topic))
+    topic.rename(body["name"], req.stamp)
+    return Reply.data(200, topic_view(topic))
 
 
 def delete_v2(req: Request) -> Reply:
     """DELETE /v2/topics/{topicKey}: the topic and its subscriptions."""
     topic = _v2_topic(req)
-    del req.environment().topics[topic.key]
-    return _data(200, {"acknowledged": True})
+    req.environment().remove_topic(topic.key)
+    return Reply.data(200, {"acknowledged": True})
 
 
 def _failure(subscriber_id: str, code: str, message: str) -> dict[str, str]:
@@ -202,10 +195,7 @@ def subscribe_v2(req: Request) -> Reply:
     if name is not None and not isinstance(name, str):
         raise validation_error({"name": field_problem(["name must be a string"], name, True)})
     key = req.params["topicKey"]
-    topic = env.topics.get(key)
-    if topic is None:
-        topic = Topic(key, name, (), req.stamp)
-        env.topics[key] = topic
+    topic = env.topic_or_new(key, name, req.stamp)
     data, errors = [], []
     for sub_id in ids:
         if sub_id not in env.subscribers:
@@ -217,9 +207,7 @@ def subscribe_v2(req: Request) -> Reply:
                 )
             )
             continue
-        if sub_id not in topic.members:
-            topic.members[sub_id] = None
-            topic.updated_at = req.stamp
+        env.add_to_topic(topic, [sub_id], req.stamp)
         data.append(subscription_view(env, topic, sub_id))
     return Reply.json(201, _batch(data, errors, len(ids)))
 
@@ -241,8 +229,7 @@ def unsubscribe_v2(req: Request) -> Reply:
             )
             continue
         data.append(subscription_view(env, topic, sub_id))
-        del topic.members[sub_id]
-        topic.updated_at = req.stamp
+        env.remove_from_topic(topic, sub_id, req.stamp)
     return Reply.json(200, _batch(data, errors, len(ids)))
 
 
@@ -282,7 +269,7 @@ def get_subscription(req: Request) -> Reply:
     """GET /v2/topics/{topicKey}/subscriptions/{identifier}: by identifier or subscriberId."""
     topic, sub_id = _subscription(req)
     view = subscription_view(req.environment(), topic, sub_id)
-    return _data(200, {"id": view["_id"], "identifier": view["identifier"], "preferences": []})
+    return Reply.data(200, {"id": view["_id"], "identifier": view["identifier"], "preferences": []})
 
 
 def update_subscription(req: Request) -> Reply:
@@ -296,7 +283,7 @@ def update_subscription(req: Request) -> Reply:
     view = subscription_view(req.environment(), topic, sub_id)
     if isinstance(body.get("name"), str):
         view["name"] = body["name"]
-    return _data(200, view)
+    return Reply.data(200, view)
 
 
 def subscriber_subscriptions(req: Request) -> Reply:
@@ -344,9 +331,8 @@ def create_v1(req: Request) -> Reply:
             f"Topic exists with key {key} in the environment {env.id} of the organization "
             f"{env.organization_id}",
         )
-    topic = Topic(key, body["name"], (), req.stamp)
-    env.topics[key] = topic
-    return _data(201, {"_id": topic.id, "key": topic.key})
+    topic = env.create_topic(key, body["name"], req.stamp)
+    return Reply.data(201, {"_id": topic.id, "key": topic.key})
 
 
 def list_v1(req: Request) -> Reply:
@@ -368,7 +354,7 @@ def list_v1(req: Request) -> Reply:
 
 def get_v1(req: Request) -> Reply:
     """GET /v1/topics/{topicKey}"""
-    return _data(200, topic_v1_view(req.environment(), _v1_topic(req)))
+    return Reply.data(200, topic_v1_view(req.environment(), _v1_topic(req)))
 
 
 def rename_v1(req: Request) -> Reply:
@@ -382,10 +368,8 @@ def rename_v1(req: Request) -> Reply:
     topic = env.topics.get(key)
     if topic is None:
         raise NovuError(404, f"Topic {key} not found")
-    if body["name"] != topic.name:
-        topic.name = body["name"]
-        topic.updated_at = req.stamp
-    return _data(200, topic_v1_view(env, topic))
+    topic.rename(body["name"], req.stamp)
+    return Reply.data(200, topic_v1_view(env, topic))
 
 
 def delete_v1(req: Request) -> Reply:
@@ -398,7 +382,7 @@ def delete_v1(req: Request) -> Reply:
             f"Topic with key {topic.key} in the environment {env.id} can't be deleted as it "
             "still has subscribers assigned",
         )
-    del env.topics[topic.key]
+    env.remove_topic(topic.key)
     return Reply.empty(204)
 
 
@@ -424,28 +408,22 @@ def add_subscribers_v1(req: Request) -> Reply:
     env = req.environment()
     ids = _v1_ids(req)
     key = req.params["topicKey"]
-    topic = env.topics.get(key)
-    if topic is None:
-        topic = Topic(key, f"Autogenerated-{key}", (), req.stamp)
-        env.topics[key] = topic
+    topic = env.topic_or_new(key, f"Autogenerated-{key}", req.stamp)
     succeeded = [i for i in ids if i in env.subscribers]
     missing = [i for i in ids if i not in env.subscribers]
-    for sub_id in succeeded:
-        if sub_id not in topic.members:
-            topic.members[sub_id] = None
-            topic.updated_at = req.stamp
+    env.add_to_topic(topic, succeeded, req.stamp)
     answer: dict[str, Any] = {"succeeded": succeeded}
     if missing:
         answer["failed"] = {"notFound": missing}
-    return _data(200, answer)
+    return Reply.data(200, answer)
 
 
 def remove_subscribers_v1(req: Request) -> Reply:
     """POST /v1/topics/{topicKey}/subscribers/removal: 204."""
+    env = req.environment()
     topic = _v1_topic(req)
     for sub_id in _v1_ids(req):
-        if topic.members.pop(sub_id, False) is None:
-            topic.updated_at = req.stamp
+        env.remove_from_topic(topic, sub_id, req.stamp)
     return Reply.empty(204)
 
 
@@ -460,7 +438,7 @@ def get_subscriber_v1(req: Request) -> Reply:
         raise NovuError(
             404, f"Subscriber {sub_id} not found for topic {key} in the environment {env.id}"
         )
-    return _data(
+    return Reply.data(
         200,
         {
             "_organizationId": env.organization_id,

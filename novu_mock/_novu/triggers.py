@@ -7,11 +7,12 @@ from typing import Any
 
 from .._core.errors import NovuError
 from .._delivery.run import flush, queue
-from .._delivery.schedule import cancel as cancel_pending
 from .._delivery.schedule import check_delay_paths, has_delay_path
-from .._model.stores import Environment, TriggerRecord
+from .._model.environment import Environment
+from .._model.records import TriggerRecord
+from .._model.values import identifier_of
 from .payload_schema import payload_error, payload_problems
-from .recipients import Plan, fan_out, plan, update_tenant, upsert_subscriber
+from .recipients import Plan, fan_out, plan
 
 DASHBOARD_URL = "https://dashboard.novu.co"
 PAYLOAD_LIMIT = 524_288
@@ -40,10 +41,6 @@ class Context:
 def new_transaction_id() -> str:
     """`txn_` and 24 lower-case hex digits (D2)."""
     return "txn_" + os.urandom(12).hex()
-
-
-def _identifier(value: Any, key: str) -> Any:
-    return value.get(key) if isinstance(value, dict) else value
 
 
 def payload_size_message(payload: Any, index: int | None, workflow: Any) -> str | None:
@@ -92,7 +89,7 @@ def _record(
         notes=notes if notes is not None else [],
         environment=ctx.env,
     )
-    ctx.env.journal(record)
+    ctx.env.record_trigger(record)
     return record
 
 
@@ -119,11 +116,11 @@ def _forced(env: Environment, event: dict[str, Any], validate: bool) -> dict[str
             continue
         if "transactionId" in when and when["transactionId"] != event.get("transactionId"):
             continue
-        if "tenant" in when and when["tenant"] != _identifier(event.get("tenant"), "identifier"):
+        if "tenant" in when and when["tenant"] != identifier_of(event.get("tenant"), "identifier"):
             continue
         if "subscriberId" in when:
             recipients = plan(event.get("to"), validate)
-            actor = _identifier(event.get("actor"), "subscriberId")
+            actor = identifier_of(event.get("actor"), "subscriberId")
             reached, _ = fan_out(env, recipients, actor if isinstance(actor, str) else None)
             if when["subscriberId"] not in reached:
                 continue
@@ -137,7 +134,7 @@ def _blocked_status(env: Environment, event: dict[str, Any]) -> str | None:
     tenant = event.get("tenant")
     override = None
     if tenant:
-        identifier = _identifier(tenant, "identifier")
+        identifier = identifier_of(tenant, "identifier")
         if not isinstance(identifier, str) or identifier not in env.tenants:
             return "no_tenant_found"
         override = workflow.tenant_overrides.get(identifier)
@@ -193,15 +190,15 @@ def _dispatch(
         actor_id = None
         if isinstance(actor_define, dict) and actor_define.get("subscriberId"):
             actor_id = str(actor_define["subscriberId"])
-            upsert_subscriber(env, actor_define, ctx.stamp)
+            env.upsert_recipient(actor_define, ctx.stamp)
         if recipients is None:  # a broadcast reaches everyone
             reached = list(env.subscribers)
         else:
             for define in recipients.direct.values():
-                upsert_subscriber(env, define, ctx.stamp)
+                env.upsert_recipient(define, ctx.stamp)
             reached, topic_notes = fan_out(env, recipients, actor_id)
             notes.extend(topic_notes)
-        update_tenant(env, event.get("tenant"), ctx.stamp)
+        env.apply_trigger_tenant(event.get("tenant"), ctx.stamp)
     answer = _status("processed", transaction_id)
     answer["activityFeedLink"] = ctx.feed_link
     record = _record(
@@ -214,7 +211,7 @@ def _dispatch(
         forced=forced,
         notes=notes,
     )
-    env.processed.setdefault(transaction_id, []).append(record)
+    env.record_processed(transaction_id, record)
     if reached:
         queue(env, record, env.workflows[event["name"]], ctx.now)
     return answer
@@ -277,13 +274,3 @@ def run_broadcast(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     note = f"Novu answers processed for a broadcast but would deliver nothing: {blocked}"
     _record(ctx, event, answer, source="broadcast", bulk_index=None, notes=[note])
     return answer
-
-
-def cancel(env: Environment, transaction_id: str, now: float) -> bool:
-    """D10 revised: cancel the pending delayed and digest work of this transactionId; True when
-    there was some (its triggers are then marked cancelled), False otherwise."""
-    if not cancel_pending(env, transaction_id, now):
-        return False
-    for record in env.processed.get(transaction_id, ()):
-        record.canceled = True
-    return True

@@ -8,7 +8,7 @@ from .._core.errors import NovuError
 from .._core.http import Reply
 from .._core.request import Request
 from .._delivery.preferences import workflow_default
-from .._model.stores import Workflow
+from .._model.entities import Workflow
 from .listing import (
     Problems,
     contains,

@@ -7,23 +7,18 @@ import copy
 import fnmatch
 import json
 import random
-import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from .._core.errors import NovuError, error_reply, field_problem
+from .._core.errors import RATE_LIMITED, NovuError, error_reply, internal_error
 from .._core.http import Call, Reply
 from .._core.request import Request
-from .._model.fixtures import FixtureError, fault_problems
 
 if TYPE_CHECKING:
-    from .._core.engine import Engine
-
-INTERNAL = "Internal server error, contact support and provide them with the errorId"
-RATE_LIMITED = "API rate limit exceeded"
+    from .._model.environment import Environment
 
 
 def _workflow_ids(call: Call) -> set[str]:
@@ -108,14 +103,7 @@ PASS = Decision()
 def fault_body(status: int, path: str, stamp: str, message: str | None = None) -> Reply:
     """The Novu-shaped error of an injected status."""
     if status == 500:
-        body = {
-            "statusCode": 500,
-            "timestamp": stamp,
-            "path": path,
-            "message": message or INTERNAL,
-            "errorId": str(uuid.uuid4()),
-        }
-        return Reply.json(500, body)
+        return internal_error(path, stamp, message)
     if status == 429:
         text = message or RATE_LIMITED
     else:
@@ -128,35 +116,32 @@ def fault_body(status: int, path: str, stamp: str, message: str | None = None) -
 
 
 class Faults:
-    """The armed faults of every environment.
+    """Which faults each environment has armed.
 
-    Fixture faults (files, and documents posted without a key) are armed anew, with their own
-    counters, in each environment; faults posted at run time without a key reach every
-    environment until the next reset. Environment-specific faults are tried first.
+    An environment's armed rules live on it (`Environment.faults`), armed on first use from the
+    fixtures' faults and the faults posted without a key, each rule with its own counters.
+    Faults posted at run time without a key (`runtime`) reach every environment until a reset
+    without a key. Callers hold the engine's lock.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._armed: dict[str, list[Rule]] = {}
         self._runtime: list[dict[str, Any]] = []
 
-    def _rules(self, key: str, documents: Iterable[Mapping[str, Any]]) -> list[Rule]:
-        rules = self._armed.get(key)
-        if rules is None:
+    def rules(self, env: Environment, documents: Iterable[Mapping[str, Any]]) -> list[Rule]:
+        """The environment's armed rules, armed now if it has none yet."""
+        if env.faults is None:
             specs = [f for doc in documents for f in doc.get("faults") or []]
-            rules = [Rule(s) for s in (*specs, *self._runtime)]
-            self._armed[key] = rules
+            env.faults = [Rule(s) for s in (*specs, *self._runtime)]
+        rules: list[Rule] = env.faults
         return rules
 
     def decide(self, req: Request, path: str, documents: Iterable[Mapping[str, Any]]) -> Decision:
         """The first armed fault that matches and fires, or PASS."""
-        if not self._armed and not self._runtime and not any(d.get("faults") for d in documents):
-            return PASS
+        env = req.environment()
         key = req.key or ""
-        with self._lock:
-            for rule in self._rules(key, documents):
-                if rule.matches(req.call, path, key) and rule.fire():
-                    return self._decision(rule, req)
+        for rule in self.rules(env, documents):
+            if rule.matches(req.call, path, key) and rule.fire():
+                return self._decision(rule, req)
         return PASS
 
     @staticmethod
@@ -176,110 +161,58 @@ class Faults:
     def add(
         self,
         specs: Iterable[Mapping[str, Any]],
-        key: str | None,
+        env: Environment | None,
+        environments: Iterable[Environment],
         documents: Iterable[Mapping[str, Any]],
     ) -> list[dict[str, Any]]:
-        """Arm faults for one environment (`key`) or, without, for every environment."""
-        with self._lock:
-            added = [Rule(s) for s in specs]
-            if key is not None:
-                self._rules(key, documents).extend(added)
-            else:
-                self._runtime.extend(r.spec for r in added)
-                for rules in self._armed.values():
-                    rules.extend(Rule(r.spec) for r in added)
-            return [r.to_dict() for r in added]
+        """Arm faults for one environment or, without, for every environment."""
+        added = [Rule(s) for s in specs]
+        if env is not None:
+            self.rules(env, documents).extend(added)
+        else:
+            self._runtime.extend(r.spec for r in added)
+            for each in environments:
+                if each.faults is not None:
+                    each.faults.extend(Rule(r.spec) for r in added)
+        return [r.to_dict() for r in added]
 
     def merge(
-        self, doc: Mapping[str, Any], key: str | None, documents: Iterable[Mapping[str, Any]]
+        self,
+        doc: Mapping[str, Any],
+        env: Environment | None,
+        environments: Iterable[Environment],
+        documents: Iterable[Mapping[str, Any]],
     ) -> None:
-        """A fixture document was added at run time: arm its faults (documents already holds it
-        when `key` is None)."""
+        """A fixture document was added at run time: arm its faults (`documents` already holds
+        it when `env` is None)."""
         specs = doc.get("faults") or []
-        with self._lock:
-            if key is not None:
-                self._rules(key, documents).extend(Rule(s) for s in specs)
-            else:
-                for rules in self._armed.values():
-                    rules.extend(Rule(s) for s in specs)
+        if env is not None:
+            self.rules(env, documents).extend(Rule(s) for s in specs)
+        else:
+            for each in environments:
+                if each.faults is not None:
+                    each.faults.extend(Rule(s) for s in specs)
 
     def listing(
-        self, key: str | None, documents: Iterable[Mapping[str, Any]]
+        self, env: Environment | None, documents: Iterable[Mapping[str, Any]]
     ) -> list[dict[str, Any]]:
-        with self._lock:
-            if key is not None:
-                return [r.to_dict() for r in self._rules(key, documents)]
-            return [
-                {"id": "", **copy.deepcopy(s), "remaining": s.get("times")}
-                for s in (*(f for d in documents for f in d.get("faults") or []), *self._runtime)
-            ]
+        if env is not None:
+            return [r.to_dict() for r in self.rules(env, documents)]
+        return [
+            {"id": "", **copy.deepcopy(s), "remaining": s.get("times")}
+            for s in (*(f for d in documents for f in d.get("faults") or []), *self._runtime)
+        ]
 
-    def clear(self, key: str | None) -> None:
+    def clear(self, env: Environment | None, environments: Iterable[Environment]) -> None:
         """Disarm every fault of one environment, or of all (a reset arms fixture faults again)."""
-        with self._lock:
-            if key is not None:
-                self._armed[key] = []
-            else:
-                self._runtime.clear()
-                for rules in self._armed.values():
-                    rules.clear()
+        if env is not None:
+            env.faults = []
+            return
+        self._runtime.clear()
+        for each in environments:
+            if each.faults is not None:
+                each.faults.clear()
 
-    def reset(self, key: str | None) -> None:
-        with self._lock:
-            if key is not None:
-                self._armed.pop(key, None)
-            else:
-                self._runtime.clear()
-                self._armed.clear()
-
-
-def arm(
-    engine: Engine, specs: Iterable[Mapping[str, Any]], key: str | None = None
-) -> list[dict[str, Any]]:
-    """Validate and arm faults from Python; FixtureError lists the problems."""
-    specs = list(specs)
-    problems: list[str] = []
-    for i, spec in enumerate(specs):
-        fault_problems(spec, f"faults[{i}]", problems)
-    if problems:
-        raise FixtureError(problems)
-    with engine.lock:
-        return engine.faults.add(specs, key, engine.documents)
-
-
-# -- /_mock/faults ------------------------------------------------------------------------------
-
-
-def _specs(req: Request) -> list[dict[str, Any]]:
-    value = req.raw_json()
-    specs = value if isinstance(value, list) else [value]
-    problems: list[str] = []
-    for i, spec in enumerate(specs):
-        fault_problems(spec, f"[{i}]" if isinstance(value, list) else "", problems)
-    if problems:
-        errors: dict[str, Any] = {}
-        for problem in problems:
-            where, _, message = problem.partition(": ")
-            errors.setdefault(where.lstrip(".") or "fault", field_problem([]))["messages"].append(
-                message
-            )
-        raise NovuError(422, "Validation failed", reason=False, extra={"ctx": {}, "errors": errors})
-    return specs
-
-
-def post_faults(req: Request) -> Reply:
-    """POST /_mock/faults: arm one fault (an object) or several (an array)."""
-    specs = _specs(req)
-    engine = req.engine
-    return Reply.json(201, {"data": engine.faults.add(specs, req.key, engine.documents)})
-
-
-def get_faults(req: Request) -> Reply:
-    """GET /_mock/faults: the armed faults with what remains of their `times`."""
-    return Reply.json(200, {"data": req.engine.faults.listing(req.key, req.engine.documents)})
-
-
-def delete_faults(req: Request) -> Reply:
-    """DELETE /_mock/faults: disarm every fault (of the key's environment, or of all)."""
-    req.engine.faults.clear(req.key)
-    return Reply.empty(204)
+    def reset(self) -> None:
+        """A reset without a key: faults posted without a key are gone."""
+        self._runtime.clear()

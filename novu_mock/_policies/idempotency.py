@@ -19,6 +19,7 @@ HEADER = "idempotency-key"
 METHODS = ("POST", "PATCH")
 MAX_KEY_LENGTH = 255
 TTL = 86_400.0  # seconds a result is kept (IDEMPOTENCY_CACHE_TTL)
+DEFAULT_LIMIT = 10_000  # results kept per environment when the journals are not capped
 LINK = "https://docs.novu.co/additional-resources/idempotency"
 
 
@@ -45,15 +46,13 @@ def fingerprint(req: Request) -> str:
 
 
 class Idempotency:
-    """Results of POST and PATCH calls by (environment, key), for 24 hours of the engine clock."""
+    """Results of POST and PATCH calls by key, for 24 hours of the engine clock; each
+    environment keeps its own (`Environment.idempotency`, oldest first), at most `limit` of
+    them: the oldest go first, so a client that sends a fresh key on every call (novu-py does)
+    cannot grow them without bound."""
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], _Entry] = {}
-
-    def forget(self, env_id: str) -> None:
-        """Drop every key of one environment (a reset)."""
-        for key in [k for k in self._entries if k[0] == env_id]:
-            del self._entries[key]
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit or DEFAULT_LIMIT
 
     def run(self, req: Request, answer: Callable[[], Reply], delay: float = 0.0) -> Reply:
         """Answer through `answer` once per key; replay, 409 or 422 afterwards.
@@ -71,17 +70,24 @@ class Idempotency:
                 f"{MAX_KEY_LENGTH} characters"
             )
             return error_reply(NovuError(400, message), call.url, req.stamp)
-        env = req.environment()
-        slot = (env.id, key)
+        entries = req.environment().idempotency
+        # Entries are kept in the order they were made: the expired ones are at the front.
+        while entries:
+            oldest = next(iter(entries.values()))
+            if req.now - oldest.created < TTL:
+                break
+            entries.popitem(last=False)
         print_ = fingerprint(req)
-        entry = self._entries.get(slot)
+        entry: _Entry | None = entries.get(key)
         if entry is not None and req.now - entry.created >= TTL:
-            del self._entries[slot]
+            del entries[key]
             entry = None
         if entry is None:
             reply = answer()
             stored = Reply(reply.status, list(reply.headers), reply.body, reply.payload)
-            self._entries[slot] = _Entry(print_, req.now, stored, time.monotonic() + delay)
+            entries[key] = _Entry(print_, req.now, stored, time.monotonic() + delay)
+            while len(entries) > self.limit:
+                entries.popitem(last=False)
             reply.headers.append(("Idempotency-Key", key))
             return reply
         if time.monotonic() < entry.done_at:

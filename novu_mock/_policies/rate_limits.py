@@ -6,16 +6,15 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .._core.errors import NovuError
+from .._core.errors import RATE_LIMITED, NovuError
 
 if TYPE_CHECKING:
-    from .._model.stores import Environment
+    from .._model.environment import Environment
 
 WINDOW = 5  # seconds
 BURST_ALLOWANCE = 0.1
 COSTS = {"single": 1, "bulk": 100}
 UNLIMITED = {"trigger": 6000, "configuration": 2000, "global": 3000}  # requests per second
-MESSAGE = "API rate limit exceeded"
 
 
 @dataclass(slots=True)
@@ -35,19 +34,12 @@ class Verdict:
 
 
 class RateLimiter:
-    """Token buckets keyed by environment and category, on the engine's clock.
+    """Token buckets per category, kept by each environment (`Environment.buckets`), on the
+    engine's clock.
 
     An environment without `rateLimits` (or a category it leaves out) gets the "unlimited"
     service level: headers are computed as Novu's, but nothing is refused (decision D12).
     """
-
-    def __init__(self) -> None:
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
-
-    def forget(self, env: Environment) -> None:
-        """Refill every bucket of `env` (a reset)."""
-        for bucket_key in [k for k in self._buckets if k[0] == env.id]:
-            del self._buckets[bucket_key]
 
     def evaluate(self, env: Environment, category: str, cost_name: str, now: float) -> Verdict:
         """Take the request's tokens, or refuse it without taking any."""
@@ -60,10 +52,10 @@ class RateLimiter:
         burst = math.floor(limit * (1 + BURST_ALLOWANCE) + 1e-9)
         cost = COSTS.get(cost_name, 1)
 
-        bucket = self._buckets.get((env.id, category))
+        bucket: _Bucket | None = env.buckets.get(category)
         if bucket is None or bucket.limit != limit:
             bucket = _Bucket(limit, burst, burst, now)
-            self._buckets[(env.id, category)] = bucket
+            env.buckets[category] = bucket
         refills = max(0, math.floor((now - bucket.refilled_at) / WINDOW))
         if refills:
             bucket.tokens = min(burst, bucket.tokens + refills * limit)
@@ -87,5 +79,5 @@ class RateLimiter:
         if not refused:
             return Verdict(headers)
         return Verdict(
-            headers, NovuError(429, MESSAGE, reason=False, headers=[("Retry-After", reset)])
+            headers, NovuError(429, RATE_LIMITED, reason=False, headers=[("Retry-After", reset)])
         )

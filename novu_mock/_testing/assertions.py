@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._model.stores import sent_ids
+from .._model.records import sent_ids
+from .._model.values import identifier_of, short
 
 _MAX_NEAR_MISSES = 3
 _MAX_REPR = 200
@@ -25,17 +26,17 @@ def first_mismatch(expected: Any, actual: Any, path: str = "payload") -> str | N
     'Ada', recorded 'Bob'`; None when it is a subset."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return f"{path}: expected an object, recorded {_short(actual)}"
+            return f"{path}: expected an object, recorded {short(actual, _MAX_REPR)}"
         for key, value in expected.items():
             if key not in actual:
-                return f"{path}.{key}: missing (expected {_short(value)})"
+                return f"{path}.{key}: missing (expected {short(value, _MAX_REPR)})"
             found = first_mismatch(value, actual[key], f"{path}.{key}")
             if found:
                 return found
         return None
     if expected == actual:
         return None
-    return f"{path}: expected {_short(expected)}, recorded {_short(actual)}"
+    return f"{path}: expected {short(expected, _MAX_REPR)}, recorded {short(actual, _MAX_REPR)}"
 
 
 def missed_leaves(expected: Any, actual: Any) -> int:
@@ -48,15 +49,6 @@ def missed_leaves(expected: Any, actual: Any) -> int:
             for key, value in expected.items()
         )
     return 0 if expected == actual else 1
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
-
-
-def _identifier(value: Any, key: str) -> Any:
-    return value.get(key) if isinstance(value, dict) else value
 
 
 class Expectation:
@@ -101,9 +93,9 @@ class Expectation:
                 diffs.append(("to", self.to, sorted(reached) if reached else record["to"]))
         if self.payload is not None and not is_subset(self.payload, record["payload"]):
             diffs.append(("payload", self.payload, record["payload"]))
-        if self.tenant is not None and _identifier(record["tenant"], "identifier") != self.tenant:
+        if self.tenant is not None and identifier_of(record["tenant"], "identifier") != self.tenant:
             diffs.append(("tenant", self.tenant, record["tenant"]))
-        if self.actor is not None and _identifier(record["actor"], "subscriberId") != self.actor:
+        if self.actor is not None and identifier_of(record["actor"], "subscriberId") != self.actor:
             diffs.append(("actor", self.actor, record["actor"]))
         if self.status is not None and record["status"] != self.status:
             diffs.append(("status", self.status, record["status"]))
@@ -134,7 +126,10 @@ def _near_misses(expectation: Expectation, records: list[dict[str, Any]]) -> str
             f"source {record['source']!r}):"
         )
         for name, expected, recorded in diffs:
-            lines.append(f"      {name}: expected {_short(expected)}, recorded {_short(recorded)}")
+            lines.append(
+                f"      {name}: expected {short(expected, _MAX_REPR)}, "
+                f"recorded {short(recorded, _MAX_REPR)}"
+            )
             if name == "payload":
                 lines.append(f"        first difference at {first_mismatch(expected, recorded)}")
     if len(scored) > _MAX_NEAR_MISSES:

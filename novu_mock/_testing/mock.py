@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._core.engine import Engine, FixtureInput
+from .._core.engine import DEFAULT_MAX_ENVIRONMENTS, Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
 from .clock import MockClock
@@ -78,6 +78,8 @@ class NovuMock:
     accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
     besides https://api.novu.co and https://eu.api.novu.co. `clock`: "virtual" (the default:
     time stands still until `mock.clock.advance()`), "real" (the wall clock), or a `Clock`.
+    `journal_limit` keeps each environment's newest N trigger and request records;
+    `max_environments` how many environments (the least recently used one goes).
     """
 
     def __init__(
@@ -87,11 +89,17 @@ class NovuMock:
         base_urls: Iterable[str] | None = None,
         *,
         clock: Clock | str = "virtual",
+        journal_limit: int | None = None,
+        max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
         if isinstance(fixtures, (str, os.PathLike, Mapping)):
             fixtures = [fixtures]
         self.engine = Engine(
-            fixtures, api_keys, clock if isinstance(clock, Clock) else Clock.of_mode(clock)
+            fixtures,
+            api_keys,
+            clock if isinstance(clock, Clock) else Clock.of_mode(clock),
+            journal_limit=journal_limit,
+            max_environments=max_environments,
         )
         self.clock = MockClock(self.engine)
         self.base_urls: tuple[str, ...] = (
@@ -291,9 +299,7 @@ class NovuMock:
     def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
         """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
         the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
-        from .._policies.faults import arm
-
-        return arm(self.engine, [fault], api_key)[0]
+        return self.engine.arm_faults([fault], api_key)[0]
 
     def fail_next(
         self,
@@ -315,7 +321,7 @@ class NovuMock:
 
     def clear_faults(self) -> None:
         """Disarm every fault (a reset arms the fixtures' faults again)."""
-        self.engine.faults.clear(None)
+        self.engine.clear_faults()
 
     def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
         """Requests per second by category (`trigger`, `configuration`, `global`), as the

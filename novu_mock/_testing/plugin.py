@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .._model.clock import CLOCK_MODES, Clock
-from .._model.fixtures import bundled
-from .._transports.server import MockServer
-from .mock import NovuMock
+if TYPE_CHECKING:
+    from .._transports.server import MockServer
+    from .mock import NovuMock
+
+# Importing this module (pytest does in every session) loads nothing of novu-mock beyond it:
+# the engine, httpx, respx, starlette and uvicorn load when a fixture first runs.
 
 _MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict", "clock")
 
@@ -37,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _suite_fixtures(config: pytest.Config) -> list[Any]:
     """The ini option's files, or the bundled defaults when it is not set."""
+    from .._model.fixtures import bundled
+
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
     return paths if paths else [bundled("default.yaml")]
 
@@ -51,18 +55,22 @@ def _resolve(item: Any, test_dir: Path | None) -> Any:
 
 
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    marker = request.node.get_closest_marker("novu_mock")
-    if marker is None:
-        return {}
-    options = dict(marker.kwargs)
-    unknown = sorted(set(options) - set(_MARKER_OPTIONS))
-    if unknown:
-        raise pytest.UsageError(
-            f"@pytest.mark.novu_mock: unknown option(s) {', '.join(unknown)}; "
-            f"expected {', '.join(_MARKER_OPTIONS)}"
-        )
-    if marker.args:  # @pytest.mark.novu_mock("a.yaml", "b.yaml") is fixtures=[...]
-        options["fixtures"] = [*marker.args, *_as_list(options.get("fixtures"))]
+    """The `novu_mock` markers of the module, the class and the test, merged: fixtures add up
+    (module first), every other option is the closest level's."""
+    options: dict[str, Any] = {}
+    fixtures: list[Any] = []
+    for marker in reversed(list(request.node.iter_markers("novu_mock"))):
+        unknown = sorted(set(marker.kwargs) - set(_MARKER_OPTIONS))
+        if unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.novu_mock: unknown option(s) {', '.join(unknown)}; "
+                f"expected {', '.join(_MARKER_OPTIONS)}"
+            )
+        # @pytest.mark.novu_mock("a.yaml", "b.yaml") is fixtures=[...]
+        fixtures.extend([*marker.args, *_as_list(marker.kwargs.get("fixtures"))])
+        options.update(marker.kwargs)
+    if fixtures:
+        options["fixtures"] = fixtures
     return options
 
 
@@ -81,6 +89,8 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     Fixtures: the ini option `novu_mock_fixtures` (default: the bundled default.yaml) plus the
     `@pytest.mark.novu_mock(fixtures=...)` ones; see the marker for the other options.
     """
+    from .mock import NovuMock
+
     options = _marker_options(request)
     module = getattr(request.node, "path", None)
     test_dir = module.parent if isinstance(module, Path) else None
@@ -91,6 +101,8 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     rate_limits = options.get("rate_limits")
     if rate_limits:
         fixtures.append({"rateLimits": dict(rate_limits)})
+    from .._model.clock import CLOCK_MODES
+
     clock = options.get("clock", "virtual")
     if clock not in CLOCK_MODES:
         raise pytest.UsageError(
@@ -107,27 +119,28 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
 class _SessionServer:
     """The session's server and what a reset must bring back."""
 
-    def __init__(self, server: MockServer) -> None:
+    def __init__(self, mock: NovuMock, server: MockServer) -> None:
+        self.mock = mock
         self.server = server
-        self.documents = list(server.mock.engine.documents)
+        self.documents = mock.engine.documents
 
     def fresh(self) -> MockServer:
-        engine = self.server.mock.engine
-        with engine.lock:
-            # Fixtures a previous test added (add_workflow, ...) do not outlive it.
-            engine.documents[:] = self.documents
-            engine.environments.clear()
-            engine.timeline.active.clear()  # their pending work goes with them
-            engine.clock = Clock.of_mode(engine.clock.mode)
-        self.server.reset()
+        from .._model.clock import Clock
+
+        engine = self.mock.engine
+        # Fixtures a previous test added (add_workflow, ...) do not outlive it; nor does the
+        # clock a test moved (a fresh one of the same mode) or its pending work.
+        engine.restart(self.documents, Clock.of_mode(engine.clock.mode))
         return self.server
 
 
 @pytest.fixture(scope="session")
 def _novu_mock_session_server(request: pytest.FixtureRequest) -> Iterator[_SessionServer]:
+    from .mock import NovuMock
+
     mock = NovuMock(_suite_fixtures(request.config))
     with mock.serve() as server:
-        yield _SessionServer(server)
+        yield _SessionServer(mock, server)
 
 
 @pytest.fixture

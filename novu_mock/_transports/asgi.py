@@ -9,17 +9,14 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
-from .._core.http import Call, Reply
+from .._core.http import Call, Reply, join_headers
+from .._core.limits import EXCERPT, body_limit
+from .._core.routes import normalise
 
 
 def call_headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
     """Lower-case header names; repeated headers joined with `, ` as Node does."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in pairs:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+    return join_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in pairs)
 
 
 def raw_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
@@ -36,21 +33,22 @@ class _Endpoint:
         self.engine = engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        chunks = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
         raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
+        headers = call_headers(scope["headers"])
+        length = headers.get("content-length", "")
+        declared = int(length) if length.isdigit() else None
+        read = await read_body(receive, body_limit(normalise(path)), declared)
+        if read is None:
+            return
+        body, size = read
         call = Call(
             method=scope["method"],
-            path=raw_path.decode("latin-1") if raw_path else quote(scope["path"]),
+            path=path,
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers=call_headers(scope["headers"]),
-            body=b"".join(chunks),
+            headers=headers,
+            body=body,
+            size=size,
         )
         reply = self.engine.handle(call)
         if reply.delay:
@@ -62,6 +60,35 @@ class _Endpoint:
             {"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)}
         )
         await send({"type": "http.response.body", "body": reply.body})
+
+
+async def read_body(
+    receive: Receive, limit: int, declared: int | None = None
+) -> tuple[bytes, int | None] | None:
+    """The request body, streamed: all of it, `(body, None)`, up to `limit` bytes; past the
+    limit (or when the Content-Length `declared` is past it) only its first EXCERPT bytes are
+    kept while the rest is read and dropped, `(excerpt, size)`. None when the client left."""
+    chunks: list[bytes] = []
+    kept = size = 0
+    over = declared is not None and declared > limit
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk: bytes = message.get("body", b"")
+        more = message.get("more_body", False)
+        size += len(chunk)
+        if not over and size > limit:
+            over = True
+            chunks = [b"".join(chunks)[:EXCERPT]]
+            kept = len(chunks[0])
+        if kept < (EXCERPT if over else limit + 1):
+            piece = chunk[: EXCERPT - kept] if over else chunk
+            chunks.append(piece)
+            kept += len(piece)
+    body = b"".join(chunks)
+    return (body, max(size, declared or 0)) if over else (body, None)
 
 
 STALL_LIMIT = 60.0  # seconds a "timeout" fault holds a connection whose client never gives up

@@ -19,7 +19,7 @@ from respx.mocks import HTTPCoreMocker
 from respx.models import AllMockedAssertionError, PassThrough
 
 from .._core.engine import Engine
-from .._core.http import Call, Reply
+from .._core.http import Call, Reply, join_headers
 
 NOVU_BASE_URLS = ("https://api.novu.co", "https://eu.api.novu.co")
 
@@ -44,10 +44,9 @@ def to_call(request: httpx.Request, prefix: str = "") -> Call:
     path, _, query = raw.partition("?")
     if prefix:
         path = path[len(prefix) :] or "/"
-    headers: dict[str, str] = {}
-    for name, value in request.headers.multi_items():
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return Call(request.method, path, query, headers, request.content)
+    return Call(
+        request.method, path, query, join_headers(request.headers.multi_items()), request.content
+    )
 
 
 def _outcome(reply: Reply, request: httpx.Request) -> httpx.Response:
@@ -130,8 +129,3 @@ class NovuRouter:
             HTTPCoreMocker.unregister(self)  # type: ignore[arg-type]
             HTTPCoreMocker.stop()
             self.started = False
-
-
-def router(engine: Engine, base_urls: Iterable[str] = (), strict: bool = False) -> NovuRouter:
-    """A `NovuRouter` (not started) over `engine`."""
-    return NovuRouter(engine, base_urls, strict)

@@ -5,13 +5,51 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import uvicorn
 
 if TYPE_CHECKING:
     from .._testing.clock import MockClock
-    from .._testing.mock import NovuMock
+
+
+class Served(Protocol):
+    """What the server needs of the `NovuMock` it serves (the mock imports this module, so
+    this one names the mock's interface rather than importing it)."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def triggers(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def requests(self) -> list[dict[str, Any]]: ...
+
+    def reset(self) -> None: ...
+
+    @property
+    def assert_triggered(self) -> Callable[..., None]: ...
+
+    @property
+    def assert_not_triggered(self) -> Callable[..., None]: ...
+
+    # Delivery (DESIGN 9) and time (DESIGN 10):
+    @property
+    def clock(self) -> MockClock: ...
+
+    @property
+    def messages(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def skips(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def assert_notified(self) -> Callable[..., None]: ...
+
+    @property
+    def assert_not_notified(self) -> Callable[..., None]: ...
 
 
 class MockServer:
@@ -21,7 +59,7 @@ class MockServer:
     assertion helpers are the mock's own.
     """
 
-    def __init__(self, mock: NovuMock, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, mock: Served, host: str = "127.0.0.1", port: int = 0) -> None:
         self.mock = mock
         self._host = host
         self._port = port

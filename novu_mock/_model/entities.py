@@ -1,0 +1,231 @@
+"""The entities of one environment's stores (workflows, subscribers, tenants, topics) and the
+one write path of each kind of change to them. Nothing here knows of HTTP."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .values import object_id
+
+SUBSCRIBER_FIELDS = (
+    "email",
+    "firstName",
+    "lastName",
+    "phone",
+    "avatar",
+    "locale",
+    "timezone",
+    "data",
+    "channels",
+)
+_SUBSCRIBER_STRINGS = ("firstName", "lastName", "phone", "avatar", "locale", "timezone")
+# What a trigger's recipient or actor object overwrites on an existing subscriber (contract 5.2).
+_UPDATED_WHEN_NOT_NULL = ("firstName", "lastName", "phone", "avatar", "locale", "timezone", "data")
+
+Subscriber = dict[str, Any]
+Tenant = dict[str, Any]
+
+
+class Workflow:
+    """A workflow as the trigger sees it."""
+
+    __slots__ = (
+        "_validator",
+        "active",
+        "any_active_step",
+        "created_at",
+        "critical",
+        "delivery_plan",
+        "id",
+        "name",
+        "payload_schema",
+        "preferences",
+        "steps",
+        "tenant_overrides",
+        "workflow_id",
+    )
+
+    def __init__(self, spec: Mapping[str, Any], now: str) -> None:
+        self.workflow_id: str = spec["workflowId"]
+        self.name: str = spec.get("name", self.workflow_id)
+        self.active: bool = spec.get("active", True)
+        steps = spec.get("steps")
+        self.steps: list[dict[str, Any]] = (
+            [{"type": "in_app", "active": True}]
+            if steps is None
+            else [{"active": True, **step} for step in steps]
+        )
+        self.any_active_step = any(step["active"] for step in self.steps)
+        self.tenant_overrides: dict[str, bool] = {
+            tenant: override["active"]
+            for tenant, override in (spec.get("tenantOverrides") or {}).items()
+        }
+        self.payload_schema: dict[str, Any] | None = spec.get("payloadSchema")
+        self._validator: Any = None
+        # Delivery (DESIGN 9): subscriber preferences ignored when critical; workflow defaults.
+        self.critical: bool = spec.get("critical", False)
+        self.preferences: dict[str, Any] | None = spec.get("preferences")
+        self.delivery_plan: Any = None  # the compiled steps, built on first run
+        self.id = object_id()
+        self.created_at = now
+
+    def validator(self) -> Any:
+        """The compiled JSON Schema validator of `payload_schema` (built on first use)."""
+        if self._validator is None:
+            from jsonschema import Draft7Validator
+
+            self._validator = Draft7Validator(self.payload_schema or {})
+        return self._validator
+
+    def to_fixture(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "workflowId": self.workflow_id,
+            "name": self.name,
+            "active": self.active,
+            "steps": [dict(step) for step in self.steps],
+        }
+        if self.tenant_overrides:
+            doc["tenantOverrides"] = {t: {"active": a} for t, a in self.tenant_overrides.items()}
+        if self.payload_schema is not None:
+            doc["payloadSchema"] = copy.deepcopy(self.payload_schema)
+        if self.critical:
+            doc["critical"] = True
+        if self.preferences is not None:
+            doc["preferences"] = copy.deepcopy(self.preferences)
+        return doc
+
+
+class Topic:
+    """A topic and its members (an insertion-ordered set of subscriberIds)."""
+
+    __slots__ = ("created_at", "id", "key", "members", "name", "updated_at")
+
+    def __init__(self, key: str, name: str | None, members: Iterable[str], now: str) -> None:
+        self.key = key
+        self.name = name
+        self.members: dict[str, None] = dict.fromkeys(members)
+        self.id = object_id()
+        self.created_at = now
+        self.updated_at = now
+
+    def rename(self, name: str, now: str) -> None:
+        if name != self.name:
+            self.name = name
+            self.updated_at = now
+
+    def add(self, subscriber_id: str, now: str) -> None:
+        """Subscribe `subscriber_id` (nothing changes when it already is a member)."""
+        if subscriber_id not in self.members:
+            self.members[subscriber_id] = None
+            self.updated_at = now
+
+    def remove(self, subscriber_id: str, now: str) -> bool:
+        """Unsubscribe `subscriber_id`; False when it was not a member."""
+        if subscriber_id not in self.members:
+            return False
+        del self.members[subscriber_id]
+        self.updated_at = now
+        return True
+
+    def to_fixture(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"key": self.key}
+        if self.name is not None:
+            doc["name"] = self.name
+        doc["subscribers"] = list(self.members)
+        return doc
+
+
+# -- subscribers -------------------------------------------------------------------------------
+
+
+def new_subscriber(subscriber_id: str, fields: Mapping[str, Any], now: str) -> Subscriber:
+    entity: Subscriber = {"_id": object_id(), "subscriberId": subscriber_id}
+    for name in SUBSCRIBER_FIELDS:
+        if name in fields:
+            entity[name] = fields[name]
+    entity["createdAt"] = now
+    entity["updatedAt"] = now
+    return entity
+
+
+def apply_fields(
+    entity: Subscriber, body: Mapping[str, Any], now: str, *, replace_null: bool
+) -> None:
+    """Write a subscribers endpoint's fields onto a stored subscriber. `replace_null` (v2 create
+    and patch) stores a sent null; otherwise (v1 update) only `email` takes a null, as Novu's
+    UpdateSubscriber does. `data` is replaced, never merged; a null `data` removes it."""
+    changed = False
+    for name in ("email", *_SUBSCRIBER_STRINGS):
+        if name not in body:
+            continue
+        value = body[name]
+        if value is None and not (replace_null or name == "email"):
+            continue
+        if entity.get(name) != value or name not in entity:
+            entity[name] = value
+            changed = True
+    if "data" in body:
+        if isinstance(body["data"], dict):
+            entity["data"] = body["data"]
+            changed = True
+        elif replace_null and "data" in entity:
+            del entity["data"]
+            changed = True
+    if isinstance(body.get("channels"), list):
+        entity["channels"] = body["channels"]
+        changed = True
+    if changed:
+        entity["updatedAt"] = now
+
+
+def apply_recipient(entity: Subscriber, define: Mapping[str, Any], now: str) -> None:
+    """Write a trigger's recipient or actor object onto a stored subscriber, as Novu's worker
+    does (contract 5.2): `email` as sent, the others only when not null."""
+    if len(define) == 1:
+        return
+    changed = False
+    if "email" in define and entity.get("email") != define["email"]:
+        entity["email"] = define["email"]
+        changed = True
+    for name in _UPDATED_WHEN_NOT_NULL:
+        value = define.get(name)
+        if value is not None and entity.get(name) != value:
+            entity[name] = value
+            changed = True
+    if define.get("channels") is not None:
+        entity["channels"] = define["channels"]
+        changed = True
+    if changed:
+        entity["updatedAt"] = now
+
+
+def subscriber_fixture(entity: Subscriber) -> dict[str, Any]:
+    return {
+        k: copy.deepcopy(v)
+        for k, v in entity.items()
+        if k in SUBSCRIBER_FIELDS or k in ("subscriberId", "preferences")
+    }
+
+
+# -- tenants -----------------------------------------------------------------------------------
+
+
+def new_tenant(spec: Mapping[str, Any], now: str) -> Tenant:
+    return {
+        "_id": object_id(),
+        "identifier": spec["identifier"],
+        "name": spec.get("name"),
+        "data": spec.get("data", {}),
+        "createdAt": now,
+        "updatedAt": now,
+    }
+
+
+def tenant_fixture(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "identifier": tenant["identifier"],
+        **({"name": tenant["name"]} if tenant.get("name") is not None else {}),
+        "data": copy.deepcopy(tenant.get("data") or {}),
+    }

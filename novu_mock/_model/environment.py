@@ -1,0 +1,276 @@
+"""One environment: everything one API key owns, in one object.
+
+Its stores (workflows, subscribers, tenants, topics), its forced outcomes and settings, its own
+journal (trigger and request records, capped at the journal limit), the cancel index, and the
+state of the policies that run per key: idempotency entries, rate-limit buckets and armed
+faults. A reset replaces the whole object, so nothing of a key can outlive it.
+
+Every change to the stores goes through a method here (one write path per kind of change),
+whoever asks: the HTTP handlers, the trigger pipeline, a fixture merge or `NovuMock.add_*`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .clock import iso_utc
+from .entities import (
+    Subscriber,
+    Tenant,
+    Topic,
+    Workflow,
+    apply_fields,
+    apply_recipient,
+    new_subscriber,
+    new_tenant,
+    subscriber_fixture,
+    tenant_fixture,
+)
+from .records import Journal, RequestRecord, TriggerRecord
+from .scheduler import Scheduler
+from .values import mask_key, object_id
+
+
+class Environment:
+    """Everything one API key sees and leaves behind."""
+
+    def __init__(
+        self,
+        key: str | None,
+        fixtures: Iterable[Mapping[str, Any]],
+        now: float,
+        *,
+        journal_limit: int | None = None,
+        ids: tuple[str, str] | None = None,
+    ) -> None:
+        self.key = key
+        self.masked = mask_key(key) if key is not None else None
+        # Novu's ids of the environment and its organization: a reset keeps them (`ids`).
+        self.id, self.organization_id = ids or (object_id(), object_id())
+        self.journal = Journal(journal_limit)
+        # transactionId -> its processed trigger records still journaled (what cancel reaches)
+        self.processed: dict[str, list[TriggerRecord]] = {}
+        # Fixture documents posted for this key only (dropped by its reset).
+        self.own_fixtures: list[Mapping[str, Any]] = []
+        # The per-key state of the policies (_policies/), which alone read and write it:
+        self.idempotency: OrderedDict[str, Any] = OrderedDict()  # Idempotency-Key -> entry
+        self.buckets: dict[str, Any] = {}  # rate-limit category -> token bucket
+        self.faults: list[Any] | None = None  # armed fault rules; None until first armed
+        # Delivery (messages) and the scheduler (pending jobs, clock hook) add their state here.
+        self.workflows: dict[str, Workflow] = {}
+        self.subscribers: dict[str, Subscriber] = {}
+        self.tenants: dict[str, Tenant] = {}
+        self.topics: dict[str, Topic] = {}
+        self.outcomes: list[dict[str, Any]] = []
+        self.settings: dict[str, Any] = {"recipientValidation": True}
+        self.rate_limits: dict[str, float] | None = None
+        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
+        self.pending: list[Any] = []
+        self.notifications: list[Any] = []
+        self.messages: list[Any] = []
+        self.suspended: list[Any] = []
+        # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
+        self.scheduler = Scheduler()
+        for doc in fixtures:
+            self.merge(doc, now)
+
+    def discard(self) -> None:
+        """Let go of everything this environment holds: its records point back at it, so
+        without this a dropped environment waits for the cyclic garbage collector."""
+        self.journal.triggers.clear()
+        self.journal.requests.clear()
+        self.processed.clear()
+        self.idempotency.clear()
+        self.scheduler.clear()  # its pending work goes with it
+
+    def fresh(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> Environment:
+        """A new environment of the same key and ids, seeded from `fixtures` (a reset)."""
+        return Environment(
+            self.key,
+            fixtures,
+            now,
+            journal_limit=self.journal.limit,
+            ids=(self.id, self.organization_id),
+        )
+
+    # -- fixtures ---------------------------------------------------------------------------
+
+    def merge(self, doc: Mapping[str, Any], now: float) -> None:
+        """Add one validated fixture document to the stores (later items replace earlier)."""
+        stamp = iso_utc(now)
+        # Deep copies: a test that mutates its fixture dict afterwards must not reach our stores.
+        doc = copy.deepcopy(dict(doc))
+        for spec in doc.get("workflows") or []:
+            self.workflows[spec["workflowId"]] = Workflow(spec, stamp)
+        for spec in doc.get("subscribers") or []:
+            entity = new_subscriber(spec["subscriberId"], spec, stamp)
+            if spec.get("preferences"):
+                entity["preferences"] = spec["preferences"]
+            self.subscribers[spec["subscriberId"]] = entity
+        for spec in doc.get("tenants") or []:
+            self.tenants[spec["identifier"]] = new_tenant(spec, stamp)
+        for spec in doc.get("topics") or []:
+            self.topics[spec["key"]] = Topic(
+                spec["key"], spec.get("name"), spec.get("subscribers") or [], stamp
+            )
+        self.outcomes.extend(doc.get("outcomes") or [])
+        self.settings.update(doc.get("settings") or {})
+        if "rateLimits" in doc:
+            self.rate_limits = dict(doc["rateLimits"])
+
+    def to_fixture(self) -> dict[str, Any]:
+        """The stores as a fixture document (round-trips through `merge`)."""
+        doc: dict[str, Any] = {
+            "workflows": [w.to_fixture() for w in self.workflows.values()],
+            "subscribers": [subscriber_fixture(s) for s in self.subscribers.values()],
+            "tenants": [tenant_fixture(t) for t in self.tenants.values()],
+            "topics": [t.to_fixture() for t in self.topics.values()],
+            "outcomes": copy.deepcopy(self.outcomes),
+            "settings": dict(self.settings),
+        }
+        if self.rate_limits is not None:
+            doc["rateLimits"] = dict(self.rate_limits)
+        return doc
+
+    # -- subscribers ------------------------------------------------------------------------
+
+    def save_subscriber(self, body: Mapping[str, Any], now: str, *, replace_null: bool) -> bool:
+        """Create or update the subscriber of a subscribers endpoint's body (see
+        `apply_fields` for `replace_null`); True when it was created."""
+        sub_id = body["subscriberId"]
+        existing = self.subscribers.get(sub_id)
+        if existing is None:
+            entity = new_subscriber(sub_id, {}, now)
+            apply_fields(entity, body, now, replace_null=replace_null)
+            entity["updatedAt"] = now
+            self.subscribers[sub_id] = entity
+            return True
+        apply_fields(existing, body, now, replace_null=replace_null)
+        return False
+
+    def update_subscriber(
+        self, entity: Subscriber, body: Mapping[str, Any], now: str, *, replace_null: bool
+    ) -> None:
+        """Write a subscribers endpoint's fields onto a stored subscriber."""
+        apply_fields(entity, body, now, replace_null=replace_null)
+
+    def upsert_recipient(self, define: Mapping[str, Any], now: str) -> None:
+        """Create or update a subscriber as Novu's worker does for a trigger's recipient or
+        actor (contract 5.2)."""
+        sub_id = str(define["subscriberId"])
+        existing = self.subscribers.get(sub_id)
+        if existing is None:
+            self.subscribers[sub_id] = new_subscriber(sub_id, define, now)
+        else:
+            apply_recipient(existing, define, now)
+
+    def remove_subscriber(self, subscriber_id: str) -> None:
+        """Delete a subscriber and its topic memberships."""
+        del self.subscribers[subscriber_id]
+        for topic in self.topics.values():
+            topic.members.pop(subscriber_id, None)
+
+    # -- tenants ----------------------------------------------------------------------------
+
+    def create_tenant(self, spec: Mapping[str, Any], now: str) -> Tenant:
+        tenant = new_tenant(spec, now)
+        self.tenants[tenant["identifier"]] = tenant
+        return tenant
+
+    def update_tenant(
+        self,
+        tenant: Tenant,
+        now: str,
+        *,
+        identifier: str | None = None,
+        name: Any = None,
+        data: Any = None,
+    ) -> None:
+        """Rename (`identifier`, free: the caller checked) and set `name` and `data` where not
+        None; `updatedAt` always moves (a tenants endpoint's PATCH)."""
+        if identifier is not None and identifier != tenant["identifier"]:
+            del self.tenants[tenant["identifier"]]
+            tenant["identifier"] = identifier
+            self.tenants[identifier] = tenant
+        if name is not None:
+            tenant["name"] = name
+        if data is not None:
+            tenant["data"] = data
+        tenant["updatedAt"] = now
+
+    def apply_trigger_tenant(self, tenant: Any, now: str) -> None:
+        """A trigger's tenant object: its name and data onto the existing tenant (5.4)."""
+        if not isinstance(tenant, dict):
+            return
+        stored = self.tenants.get(tenant.get("identifier"))  # type: ignore[arg-type]
+        if stored is None:
+            return
+        changed = False
+        if isinstance(tenant.get("name"), str) and tenant["name"] != stored.get("name"):
+            stored["name"] = tenant["name"]
+            changed = True
+        if isinstance(tenant.get("data"), dict) and tenant["data"] != stored.get("data"):
+            stored["data"] = tenant["data"]
+            changed = True
+        if changed:
+            stored["updatedAt"] = now
+
+    def remove_tenant(self, identifier: str) -> None:
+        del self.tenants[identifier]
+
+    # -- topics -----------------------------------------------------------------------------
+
+    def create_topic(self, key: str, name: str | None, now: str) -> Topic:
+        topic = Topic(key, name, (), now)
+        self.topics[key] = topic
+        return topic
+
+    def topic_or_new(self, key: str, name: str | None, now: str) -> Topic:
+        """The topic of `key`, created (named `name`) when missing."""
+        topic = self.topics.get(key)
+        return topic if topic is not None else self.create_topic(key, name, now)
+
+    def add_to_topic(self, topic: Topic, subscriber_ids: Iterable[str], now: str) -> None:
+        for sub_id in subscriber_ids:
+            topic.add(sub_id, now)
+
+    def remove_from_topic(self, topic: Topic, subscriber_id: str, now: str) -> bool:
+        return topic.remove(subscriber_id, now)
+
+    def remove_topic(self, key: str) -> None:
+        del self.topics[key]
+
+    # -- journal ----------------------------------------------------------------------------
+
+    def record_trigger(self, record: TriggerRecord) -> None:
+        self.journal.triggers.append(record)
+
+    def record_processed(self, transaction_id: str, record: TriggerRecord) -> None:
+        """Journal a processed trigger and index it for cancel."""
+        self.processed.setdefault(transaction_id, []).append(record)
+
+    def record_request(self, record: RequestRecord) -> None:
+        self.journal.requests.append(record)
+
+    def trim(self) -> None:
+        """Apply the journal limit; dropped triggers leave the cancel index."""
+        for record in self.journal.trim():
+            txn = record.transaction_id
+            same = self.processed.get(txn) if txn else None
+            if same is not None:
+                same[:] = [r for r in same if r is not record]
+                if not same:
+                    del self.processed[txn]  # type: ignore[arg-type]
+
+    def cancel(self, transaction_id: str, now: float) -> bool:
+        """D10 revised: cancel the pending delayed and digest work of this transactionId (its
+        jobs' hooks stop their runs, or hand a digest's batch on); True when there was some, and
+        its triggers are then marked cancelled. False otherwise."""
+        if not self.scheduler.cancel(transaction_id, now):
+            return False
+        for record in self.processed.get(transaction_id, ()):
+            record.canceled = True
+        return True

@@ -1,0 +1,187 @@
+"""Bounded memory on a long-running shared server (issue 11): idempotency entries expire and
+are capped, oversized bodies are refused before they are read (D15), refused or unrouted bodies
+are journaled as excerpts, a reset without a key drops the environments nobody configured, and
+`max_environments` drops the least recently used one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Api
+
+from novu_mock import Call, Clock, Engine, NovuMock, bundled
+from novu_mock._cli import _parser
+from novu_mock._core.limits import DEFAULT_LIMIT, EXCERPT, EXTENDED_LIMIT
+
+TRIGGER = {"name": "welcome", "to": "user-1"}
+
+
+def _post(engine: Engine, path: str, body: Any, key: str = "k", **headers: str) -> dict[str, Any]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    hdrs = {"authorization": f"ApiKey {key}", "content-type": "application/json", **headers}
+    reply = engine.handle(Call("POST", path, "", hdrs, raw))
+    return {"status": reply.status, "body": reply.payload, "reply": reply}
+
+
+# -- idempotency entries ------------------------------------------------------------------------
+
+
+def test_idempotency_entries_expire_on_the_clock() -> None:
+    clock = Clock(frozen=1_700_000_000.0)
+    engine = Engine([bundled()], clock=clock)
+    for n in range(20):
+        _post(engine, "/v1/events/trigger", TRIGGER, **{"idempotency-key": f"k{n}"})
+    env = engine.environment("k")
+    assert len(env.idempotency) == 20
+    clock.advance(86_400)
+    _post(engine, "/v1/events/trigger", TRIGGER, **{"idempotency-key": "fresh"})
+    assert list(env.idempotency) == ["fresh"]
+
+
+def test_idempotency_entries_are_capped_oldest_first() -> None:
+    engine = Engine([bundled()], journal_limit=5)
+    answers = [
+        _post(engine, "/v1/events/trigger", TRIGGER, **{"idempotency-key": f"k{n}"})
+        for n in range(8)
+    ]
+    env = engine.environment("k")
+    assert list(env.idempotency) == ["k3", "k4", "k5", "k6", "k7"]
+    newest = _post(engine, "/v1/events/trigger", TRIGGER, **{"idempotency-key": "k7"})
+    assert newest["reply"].header("Idempotency-Replay") == "true"
+    oldest = _post(engine, "/v1/events/trigger", TRIGGER, **{"idempotency-key": "k0"})
+    assert oldest["reply"].header("Idempotency-Replay") is None
+    assert oldest["body"]["data"]["transactionId"] != answers[0]["body"]["data"]["transactionId"]
+
+
+# -- body limits (D15) --------------------------------------------------------------------------
+
+
+def _assert_413(response: Any, path: str) -> None:
+    assert response.status_code == 413, response.text
+    body = response.json()
+    assert body["statusCode"] == 413 and body["path"] == path
+    assert body["message"] == "request entity too large" and "timestamp" in body
+
+
+def test_a_body_over_100kb_is_refused_on_v2_subscribers(api: Api) -> None:
+    big = {"subscriberId": "big", "data": {"blob": "x" * DEFAULT_LIMIT}}
+    response = api.post("/v2/subscribers", big)
+    _assert_413(response, "/v2/subscribers")
+    assert "big" not in [s["subscriberId"] for s in api.state()["subscribers"]]
+    record = api.get("/_mock/requests").json()["data"][-1]
+    assert record["status"] == 413 and len(record["body"]) < EXCERPT + 200
+
+
+def test_a_body_at_the_limit_is_read(api: Api) -> None:
+    body = json.dumps({"subscriberId": "at-limit", "data": {"blob": ""}}).encode()
+    padded = body.replace(b'""', b'"' + b"x" * (DEFAULT_LIMIT - len(body)) + b'"')
+    assert len(padded) == DEFAULT_LIMIT
+    response = api.post(
+        "/v2/subscribers", content=padded, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_trigger_routes_take_bodies_up_to_20mb(api: Api) -> None:
+    # 150 kB is over the default limit, under the extended one: D8's 512 KB rule still passes it.
+    response = api.post("/v1/events/trigger", {**TRIGGER, "payload": {"x": "y" * 150_000}})
+    assert response.status_code == 201, response.text
+
+
+def test_a_body_over_20mb_is_refused_on_a_trigger() -> None:
+    engine = Engine([bundled()])
+    answer = _post(engine, "/v1/events/trigger", b"{" + b" " * EXTENDED_LIMIT + b"}")
+    assert answer["status"] == 413
+    assert engine.trigger_records() == []
+    (record,) = engine.request_records("k")  # journaled for its key, as an excerpt
+    assert len(record["body"]) < EXCERPT + 200
+
+
+def test_an_unknown_path_keeps_only_an_excerpt(api: Api) -> None:
+    response = api.post("/v1/nowhere", {"blob": "z" * 50_000})
+    assert response.status_code == 404
+    records = api.mock.engine.request_records()
+    mine = [r for r in records if r["path"] == "/v1/nowhere"]
+    assert mine and len(mine[-1]["body"]) < EXCERPT + 200
+    assert "50,0" in mine[-1]["body"]  # says how large the body was
+    too_big = api.post("/v1/nowhere", {"blob": "z" * DEFAULT_LIMIT})
+    _assert_413(too_big, "/v1/nowhere")
+
+
+def test_the_asgi_adapter_stops_keeping_a_body_at_its_limit() -> None:
+    import asyncio
+
+    from novu_mock._transports.asgi import read_body
+
+    chunks = [b"a" * 60_000, b"b" * 60_000, b"c" * 60_000]
+
+    async def run(declared: int | None) -> Any:
+        messages = iter(
+            {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+            for i, c in enumerate(chunks)
+        )
+
+        async def receive() -> Any:
+            return next(messages)
+
+        return await read_body(receive, DEFAULT_LIMIT, declared)
+
+    body, size = asyncio.run(run(None))
+    assert size == 180_000 and body == b"a" * EXCERPT
+    body, size = asyncio.run(run(180_000))
+    assert size == 180_000 and body == b"a" * EXCERPT
+    chunks = [b"a" * 60_000]
+    assert asyncio.run(run(None)) == (b"a" * 60_000, None)
+
+
+# -- environments -------------------------------------------------------------------------------
+
+
+def test_a_reset_without_a_key_drops_environments_nobody_configured() -> None:
+    engine = Engine([bundled(), {"apiKeys": ["kept"]}], api_keys=["also-kept"])
+    engine2 = Engine([bundled()])
+    for key in ("kept", "also-kept"):
+        _post(engine, "/v1/events/trigger", TRIGGER, key=key)
+    for n in range(50):
+        _post(engine2, "/v1/events/trigger", TRIGGER, key=f"throwaway-{n}")
+    assert len(engine2.environment_names()) == 50
+    engine2.reset()
+    assert engine2.environment_names() == []
+    engine.reset()
+    assert engine.environment_names() == ["****kept", "****kept"]
+    assert engine.trigger_records() == []
+
+
+def test_a_reset_keeps_a_configured_environment_s_ids() -> None:
+    engine = Engine([bundled()], api_keys=["kept"])
+    env = engine.environment("kept")
+    engine.reset()
+    assert engine.environment("kept").id == env.id
+
+
+def test_the_least_recently_used_environment_goes_past_max_environments() -> None:
+    mock = NovuMock([bundled()], max_environments=3)
+    engine = mock.engine
+    for key in ("k1", "k2", "k3"):
+        _post(engine, "/v1/events/trigger", TRIGGER, key=key)
+    _post(engine, "/v1/events/trigger", TRIGGER, key="k1")  # k1 is used again: k2 is oldest
+    _post(engine, "/v1/events/trigger", TRIGGER, key="k4")
+    assert engine.environment_names() == ["****k1", "****k3", "****k4"]
+    assert [r["environment"] for r in engine.trigger_records()] == [
+        "****k1",
+        "****k3",
+        "****k1",
+        "****k4",
+    ]
+
+
+def test_max_environments_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOVU_MOCK_MAX_ENVIRONMENTS", raising=False)
+    assert _parser().parse_args(["serve"]).max_environments == 10_000
+    assert _parser().parse_args(["serve", "--max-environments", "5"]).max_environments == 5
+    monkeypatch.setenv("NOVU_MOCK_MAX_ENVIRONMENTS", "7")
+    assert _parser().parse_args(["serve"]).max_environments == 7
+    with pytest.raises(ValueError, match="max_environments"):
+        Engine(max_environments=0)
