@@ -29,7 +29,7 @@ def main(triggers: int) -> dict[str, float]:
         engine.handle(call)
     gc.collect()
     queued = tracemalloc.get_traced_memory()[0]
-    env = next(iter(engine.environments.values()))
+    env = engine.delivered()[0]
     before = len(env.messages)
     message_records(engine)  # settle and render
     gc.collect()

@@ -342,3 +342,62 @@ def test_assert_notified_and_near_misses() -> None:
     assert [s["reason"] for s in mock.skips] == ["no_address"]
     mock.reset()
     assert mock.messages == []
+
+
+def test_email_overrides_apply_as_novu_merges_them(api: Api) -> None:
+    seed(api)
+    overrides = {
+        "email": {"from": "team@example.com", "senderName": "Team", "replyTo": "help@example.com"},
+        "novu-email": {"senderName": "Provider"},
+        "steps": {"mail": {"providers": {"novu-email": {"replyTo": "step@example.com"}}}},
+    }
+    trigger(api, overrides=overrides)
+    [mail] = messages(api, channel="email")
+    assert (mail["from"], mail["senderName"], mail["replyTo"]) == (
+        "team@example.com",
+        "Provider",
+        "step@example.com",
+    )
+    assert mail["overrides"] == overrides  # the message keeps the trigger's overrides
+    [sms] = messages(api, channel="sms", subscriberId="ada")
+    assert "from" not in sms
+
+
+def test_a_delay_holds_the_run_until_resumed() -> None:
+    """What the scheduler of issue 14 builds on: a run stops at a delay or digest step and goes
+    on from the next step when resumed."""
+    from novu_mock._core.engine import Engine
+    from novu_mock._delivery.records import message_records
+
+    engine = Engine(
+        [
+            {
+                "workflows": [
+                    {
+                        "workflowId": "later",
+                        "steps": [
+                            {"type": "in_app", "body": "now"},
+                            {"type": "delay"},
+                            {"type": "in_app", "body": "later"},
+                        ],
+                    }
+                ],
+                "subscribers": PEOPLE,
+            }
+        ]
+    )
+    import json
+
+    from novu_mock._core.http import Call
+
+    body = json.dumps({"name": "later", "to": "ada"}).encode()
+    headers = {"authorization": "ApiKey k", "content-type": "application/json"}
+    assert engine.handle(Call("POST", "/v1/events/trigger", "", headers, body)).status == 201
+    assert [m["content"] for m in message_records(engine)] == ["now"]
+    [env] = engine.delivered()
+    [run] = env.suspended
+    assert run.suspended and run.index == 1
+    assert [j.status for j in run.notification.jobs] == ["completed", "delayed"]
+    run.resume(engine.clock.now())
+    assert [m["content"] for m in message_records(engine)] == ["now", "later"]
+    assert [j.status for j in run.notification.jobs] == ["completed", "completed", "completed"]

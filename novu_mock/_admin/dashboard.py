@@ -36,7 +36,8 @@ ASSETS = ("dashboard.css", "dashboard.js")
 # The page may talk to the mock and nothing else: no CDN, no fonts, no beacons.
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
 
 

@@ -98,7 +98,7 @@ def messages(req: Request) -> Reply:
 
     query = req.query()
     filters = {name: query[name] for name in FILTERS if name in query}
-    return Reply.json(200, {"data": message_records(req.engine, req.key, **filters)})
+    return Reply.data(200, message_records(req.engine, req.key, **filters))
 
 
 def skips(req: Request) -> Reply:
@@ -107,4 +107,4 @@ def skips(req: Request) -> Reply:
 
     query = req.query()
     filters = {name: query[name] for name in FILTERS if name in query}
-    return Reply.json(200, {"data": skip_records(req.engine, req.key, **filters)})
+    return Reply.data(200, skip_records(req.engine, req.key, **filters))

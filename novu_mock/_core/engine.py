@@ -140,6 +140,18 @@ class Engine:
         env = self._environments.get(key)
         return [env] if env is not None else []
 
+    def delivered(self, key: str | None = None) -> list[Environment]:
+        """The environments of `key` (all without one) with their queued delivery runs done
+        (DESIGN 9). Read what they hold under `locked()`."""
+        with self._lock:
+            selected = self._selected(key)
+            settle(selected, "GET", "", self.journal_limit)
+            return selected
+
+    def locked(self) -> threading.RLock:
+        """The engine's lock: hold it while reading an environment's state."""
+        return self._lock
+
     @property
     def documents(self) -> tuple[Mapping[str, Any], ...]:
         """The fixture documents every environment is seeded from, in order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -63,6 +64,12 @@ class Host(Protocol):
     def journal_summary(self) -> dict[str, int]: ...
 
     def environment_names(self) -> list[str]: ...
+
+    # Delivery (DESIGN 9): the environments with their queued runs done, and the lock to hold
+    # while reading them.
+    def delivered(self, key: str | None = None) -> list[Environment]: ...
+
+    def locked(self) -> threading.RLock: ...
 
     # Delivery (DESIGN 9) and time (DESIGN 10): reads under the lock, the clock, pending work.
     clock: Clock

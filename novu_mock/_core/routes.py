@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from .._admin import clock as _clock
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
+from .._admin import outbox_view as _outbox_view
 from .._novu import events as _events
 from .._novu import outbox as _outbox
 from .._novu import subscribers as _subscribers
@@ -164,6 +165,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/_mock/dashboard/triggers", _dashboard.triggers, admin=True),
     Route("GET", "/_mock/dashboard/triggers/{seq}", _dashboard.trigger, admin=True),
     Route("GET", "/_mock/dashboard/subscribers", _dashboard.subscribers, admin=True),
+    Route("GET", "/_mock/dashboard/outbox", _outbox_view.outbox, admin=True),
+    Route("GET", "/_mock/dashboard/messages/{messageId}/html", _outbox_view.email_html, admin=True),
 )
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .steps import StepPlan
 
 CHANNELS = ("in_app", "email", "sms", "chat", "push")
+SENDER_FIELDS = ("from", "senderName", "replyTo", "cc", "bcc")
 
 # Novu's execution-detail texts (DetailEnum in Novu's application-generic library).
 STEP_QUEUED = "Step queued"
@@ -189,6 +190,26 @@ class Message:
             cta["action"] = self.action
         return cta
 
+    def sender(self) -> dict[str, Any]:
+        """An email's `from`, `senderName`, `replyTo`, `cc`, `bcc` as the trigger's overrides
+        set them, as Novu merges them: `overrides.email`, then the provider's own
+        (`overrides.<providerId>`), then the step's (`overrides.steps.<stepId>.providers.
+        <providerId>`); each later source wins."""
+        overrides = self.notification.record.overrides
+        if not isinstance(overrides, dict):
+            return {}
+        merged: dict[str, Any] = {}
+        step = (overrides.get("steps") or {}).get(self.step_id) or {}
+        providers = step.get("providers") if isinstance(step, dict) else None
+        for source in (
+            overrides.get("email"),
+            overrides.get(self.provider_id),
+            (providers or {}).get(self.provider_id) if isinstance(providers, dict) else None,
+        ):
+            if isinstance(source, dict):
+                merged.update({k: source[k] for k in SENDER_FIELDS if k in source})
+        return merged
+
     def to_dict(self) -> dict[str, Any]:
         """The message as `mock.messages` and GET /_mock/messages show it (DESIGN 9)."""
         subject, content, avatar, _ = self.rendered()
@@ -214,6 +235,8 @@ class Message:
             "status": "sent",
             "environment": self.notification.env.masked,
         }
+        if self.channel == "email":
+            doc.update(self.sender())
         return doc
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .model import Job, Notification, skip_dict
-from .run import flush
 
 if TYPE_CHECKING:
     from .._core.request import Host as Engine
@@ -16,16 +15,9 @@ FILTERS = ("subscriberId", "channel", "workflowId", "transactionId")
 
 
 def settled(engine: Engine, key: str | None) -> list[Environment]:
-    """The environments of `key` (all without one), their queued runs done. Call under the
-    engine's lock."""
-    if key is None:
-        selected = list(engine.environments.values())
-    else:
-        env = engine.environments.get(key)
-        selected = [env] if env is not None else []
-    for env in selected:
-        flush(env, engine.journal_limit)
-    return selected
+    """The environments of `key` (all without one), their queued runs done. Call under
+    `engine.locked()`."""
+    return engine.delivered(key)
 
 
 def _matches(doc: dict[str, Any], filters: dict[str, str]) -> bool:
@@ -33,7 +25,7 @@ def _matches(doc: dict[str, Any], filters: dict[str, str]) -> bool:
 
 
 def message_records(engine: Engine, key: str | None = None, **filters: str) -> list[dict[str, Any]]:
-    with engine.lock:
+    with engine.locked():
         out: list[dict[str, Any]] = []
         for env in settled(engine, key):
             out.extend(m.to_dict() for m in env.messages if not m.deleted)
@@ -51,7 +43,7 @@ def skipped_jobs(env: Environment) -> Iterator[tuple[Notification, Job]]:
 
 
 def skip_records(engine: Engine, key: str | None = None, **filters: str) -> list[dict[str, Any]]:
-    with engine.lock:
+    with engine.locked():
         out: list[dict[str, Any]] = []
         for env in settled(engine, key):
             out.extend(skip_dict(n, j) for n, j in skipped_jobs(env))

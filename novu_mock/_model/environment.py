@@ -60,6 +60,11 @@ class Environment:
         self.buckets: dict[str, Any] = {}  # rate-limit category -> token bucket
         self.faults: list[Any] | None = None  # armed fault rules; None until first armed
         # Delivery (messages) and the scheduler (pending jobs, clock hook) add their state here.
+        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
+        self.pending: list[Any] = []
+        self.notifications: list[Any] = []
+        self.messages: list[Any] = []
+        self.suspended: list[Any] = []
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self.tenants: dict[str, Tenant] = {}
@@ -67,11 +72,6 @@ class Environment:
         self.outcomes: list[dict[str, Any]] = []
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
-        # Delivery (DESIGN 9): queued runs, their notifications and messages, held runs.
-        self.pending: list[Any] = []
-        self.notifications: list[Any] = []
-        self.messages: list[Any] = []
-        self.suspended: list[Any] = []
         # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
         self.scheduler = Scheduler()
         for doc in fixtures:
@@ -83,6 +83,10 @@ class Environment:
         self.journal.triggers.clear()
         self.journal.requests.clear()
         self.processed.clear()
+        self.pending.clear()
+        self.notifications.clear()
+        self.messages.clear()
+        self.suspended.clear()
         self.idempotency.clear()
         self.scheduler.clear()  # its pending work goes with it
 

@@ -37,9 +37,39 @@ CASES = (
     "subscriberIdMissingTrigger",
     "subscriberIdMissingBulk",
     "trailingSlash",
+    "delivery",
 )
 TRIGGER = {"name": "status-processed", "to": "status-user", "payload": PAYLOAD}
 MISSING = {"name": "status-subscriber-id-missing", "to": "status-user", "transactionId": "sim-1"}
+DELIVERY_FIXTURES: dict[str, Any] = {
+    "workflows": [
+        {
+            "workflowId": "trio",
+            "steps": [
+                {
+                    "type": "in_app",
+                    "subject": "Hi {{ subscriber.firstName }}",
+                    "body": "Order {{ payload.order }}",
+                },
+                {
+                    "type": "email",
+                    "subject": "Order {{ payload.order }}",
+                    "body": "<p>{{ payload.order }}</p>",
+                },
+                {"type": "sms", "body": "Order {{ payload.order }} ready"},
+            ],
+        }
+    ],
+    "subscribers": [
+        {
+            "subscriberId": "sam",
+            "firstName": "Sam",
+            "email": "sam@example.com",
+            "phone": "+15550100",
+        },
+        {"subscriberId": "nomail"},
+    ],
+}
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +131,12 @@ def report(
     keys = {case: f"node-{case}-{uuid.uuid4().hex[:8]}" for case in CASES}
     # Cancel answers true only while there is pending delayed work (D10 revised).
     Admin(cli_server.url, keys["cancel"]).seed(DELAYED_PROCESSED)
-    cases = {**NODE_INPUT, "trigger": TRIGGER, "subscriberIdMissing": MISSING}
+    cases = {
+        **NODE_INPUT,
+        "trigger": TRIGGER,
+        "subscriberIdMissing": MISSING,
+        "delivery": DELIVERY_FIXTURES,
+    }
     data = {
         "sdk": sdk,
         "url": cli_server.url,
@@ -204,3 +239,40 @@ def test_trailing_slash_base_url(report: Report) -> None:
         f"{prefix}/events/trigger/bulk",
         f"{prefix}/events/trigger/none",
     ]
+
+
+def test_delivery_read_apis_through_novu_api(report: Report) -> None:
+    """Every read endpoint of DESIGN 9 parses in @novu/api and answers what was delivered."""
+    value = report.value("delivery")
+    if report.sdk != "@novu/api":
+        assert value is None
+        return
+    txn = value["txn"]
+    messages = value["messages"]
+    assert messages["totalCount"] == 3 and messages["hasMore"] is False
+    by_channel = {m["channel"]: m for m in messages["data"]}
+    assert (
+        by_channel["email"]["subject"] == "Order 42"
+        and by_channel["email"]["content"] == "<p>42</p>"
+    )
+    assert by_channel["sms"]["content"] == "Order 42 ready"
+    assert {m["transactionId"] for m in messages["data"]} == {txn}
+    assert sorted(n["subscriber"]["subscriberId"] for n in value["activity"]["data"]) == [
+        "nomail",
+        "sam",
+    ]
+    notification = value["notification"]
+    assert notification["transactionId"] == txn and len(notification["jobs"]) == 3
+    nomail = next(
+        n for n in value["activity"]["data"] if n["subscriber"]["subscriberId"] == "nomail"
+    )
+    email_job = next(j for j in nomail["jobs"] if j["type"] == "email")
+    assert email_job["status"] == "failed"
+    assert email_job["executionDetails"][-1]["detail"] == "Subscriber missing recipient details"
+    assert [i["content"] for i in value["feed"]["data"]] == ["Order 42"]
+    assert value["unseen"]["count"] == 1 and value["unseenAfter"]["count"] == 0
+    assert [(m["read"], m["seen"]) for m in value["marked"]] == [(True, True)]
+    assert value["markedAll"] == 1
+    assert value["action"]["cta"]["action"]["status"] == "done"
+    assert value["deleted"] == {"acknowledged": True, "status": "deleted"}
+    assert sorted(m["channel"] for m in value["left"]["data"]) == ["in_app", "in_app"]

@@ -97,7 +97,7 @@
     const params = new URLSearchParams(cut < 0 ? "" : raw.slice(cut + 1));
     const parts = path.split("/").filter(Boolean);
     if (parts[0] === "trigger" && parts[1]) return { view: "trigger", params, seq: parts[1] };
-    if (parts[0] === "subscribers" || parts[0] === "stores") return { view: parts[0], params, seq: null };
+    if (["subscribers", "stores", "outbox"].includes(parts[0])) return { view: parts[0], params, seq: null };
     return { view: "journal", params, seq: null };
   }
 
@@ -170,6 +170,7 @@
       if (route.view === "journal") await loadJournal(current);
       else if (route.view === "trigger") await loadTrigger(current);
       else if (route.view === "subscribers") await loadSubscribers(current);
+      else if (route.view === "outbox") await loadOutbox(current);
       else await loadStores(current);
       if (current()) showError(null);
     } catch (error) {
@@ -517,6 +518,119 @@
     }
   }
 
+
+  // -- the outbox: what each subscriber would have received ----------------------------------
+
+  const CHANNEL_NAMES = { in_app: "In-app", email: "Email", sms: "SMS", chat: "Chat", push: "Push" };
+
+  function messageCard(m) {
+    const when = el("span", { className: "muted when" }, m.createdAt.replace("T", " ").replace("Z", ""));
+    const head = (...parts) => el("div", { className: "card-head" }, ...parts, when);
+    const attrs = { className: `card card-${m.channel}`, dataset: { message: m.id, channel: m.channel } };
+    if (m.channel === "email") {
+      return el(
+        "article",
+        attrs,
+        head(el("strong", { className: "subject" }, m.subject || "(no subject)")),
+        el("div", { className: "muted to" }, `to ${m.to.email} · step ${m.stepId} · ${m.workflowId}`),
+        // The email's HTML is served on its own with a CSP that sandboxes it; the frame is
+        // sandboxed too (no scripts, no same origin, no forms, no popups).
+        el("iframe", {
+          className: "email-frame",
+          sandbox: "",
+          referrerpolicy: "no-referrer",
+          title: `Email to ${m.subscriberId}: ${m.subject}`,
+          src: `${API}/dashboard/messages/${encodeURIComponent(m.id)}/html`,
+        }),
+      );
+    }
+    if (m.channel === "sms") {
+      return el(
+        "article",
+        attrs,
+        head(el("strong", {}, m.to.phone)),
+        el("p", { className: "bubble content" }, m.content),
+        el("div", { className: "muted" }, `step ${m.stepId} · ${m.workflowId} · ${m.providerId}`),
+      );
+    }
+    if (m.channel === "push") {
+      return el(
+        "article",
+        attrs,
+        head(el("strong", { className: "subject" }, m.subject || "")),
+        el("p", { className: "content" }, m.content),
+        el("div", { className: "muted" }, `${m.providerId} · ${m.to.deviceTokens.length} device(s) · step ${m.stepId}`),
+      );
+    }
+    if (m.channel === "chat") {
+      return el(
+        "article",
+        attrs,
+        head(el("strong", {}, m.providerId)),
+        el("p", { className: "content" }, m.content),
+        el("div", { className: "muted" }, `webhook ${m.to.webhookUrl} · step ${m.stepId}`),
+      );
+    }
+    const url = m.cta && m.cta.data ? m.cta.data.url : null;
+    return el(
+      "article",
+      { ...attrs, className: `card card-in_app${m.read ? " read" : ""}` },
+      head(el("strong", { className: "subject" }, m.subject || ""), m.seen ? null : el("span", { className: "badge unseen" }, "unseen")),
+      el("p", { className: "content" }, m.content),
+      url ? el("div", { className: "muted cta" }, `→ ${url}`) : null,
+      el("div", { className: "muted" }, `step ${m.stepId} · ${m.workflowId}`),
+    );
+  }
+
+  function skipItem(s) {
+    return el(
+      "li",
+      { className: "skip", dataset: { channel: s.channel, reason: s.reason } },
+      el("span", { className: "badge skip-reason" }, s.reason.replace("_", " ")),
+      ` ${s.channel} step ${s.stepId} of ${s.workflowId}: `,
+      el("span", { className: "detail" }, s.detail),
+    );
+  }
+
+  function outboxGroup(g) {
+    const name = g.messages.length && g.messages[0].subscriberName ? ` (${g.messages[0].subscriberName})` : "";
+    const columns = CHANNELS.map((channel) => {
+      const mine = g.messages.filter((m) => m.channel === channel).reverse();
+      if (!mine.length) return null;
+      return el(
+        "div",
+        { className: "channel", dataset: { channel } },
+        el("h4", {}, `${CHANNEL_NAMES[channel]} (${mine.length})`),
+        ...mine.map(messageCard),
+      );
+    });
+    return el(
+      "section",
+      { className: "outbox-subscriber", dataset: { subscriber: g.subscriberId, environment: g.environment } },
+      el("h3", {}, g.subscriberId, el("span", { className: "muted" }, `${name} · ${g.environment}`)),
+      el("div", { className: "channels" }, ...columns),
+      g.skips.length ? el("ul", { className: "skips" }, ...g.skips.slice().reverse().map(skipItem)) : null,
+    );
+  }
+
+  async function loadOutbox(current) {
+    const query = pick(route.params, ["environment", "subscriberId"]);
+    const body = await api(`/dashboard/outbox?${query}`);
+    if (!current()) return;
+    const input = $("o-subscriberId");
+    const value = route.params.get("subscriberId") || "";
+    if (input !== document.activeElement && input.value !== value) input.value = value;
+    const box = $("outbox");
+    if (body.data.length === 0) {
+      box.replaceChildren(el("p", { className: "empty" }, "Nothing sent yet: trigger a workflow whose steps have content."));
+    } else {
+      box.replaceChildren(...body.data.map(outboxGroup));
+    }
+    const messages = body.data.reduce((n, g) => n + g.messages.length, 0);
+    const skips = body.data.reduce((n, g) => n + g.skips.length, 0);
+    $("outbox-summary").textContent = `${messages} message(s) and ${skips} skipped step(s) for ${body.total} subscriber(s)`;
+  }
+
   // -- wiring ----------------------------------------------------------------------------------
 
   function start() {
@@ -547,6 +661,15 @@
     $("journal").addEventListener("click", (event) => {
       const row = event.target.closest("tr[data-seq]");
       if (row && !event.target.closest("a")) location.hash = `#/trigger/${row.dataset.seq}`;
+    });
+    $("outbox-filters").addEventListener("submit", (event) => event.preventDefault());
+    $("o-subscriberId").addEventListener("input", () => {
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(() => {
+        const params = pick(route.params, ["environment"]);
+        if ($("o-subscriberId").value) params.set("subscriberId", $("o-subscriberId").value);
+        navigate(hashFor("outbox", params), true);
+      }, 250);
     });
     $("reset").addEventListener("click", reset);
     for (const button of document.querySelectorAll("button.advance")) {

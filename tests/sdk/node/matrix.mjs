@@ -80,7 +80,49 @@ const cased = {
   subscriberIdMissingBulk: (ops) => ops.bulk([cases.subscriberIdMissing]),
 };
 
+// Delivery's read APIs (DESIGN 9) through @novu/api: messages, activity feed, in-app feed,
+// unseen count, mark-as, mark-all, actions, deletes. @novu/node is not driven here.
+async function delivery(url, key) {
+  if (input.sdk !== "@novu/api") return null;
+  const seeded = await fetch(`${url}/_mock/fixtures`, {
+    method: "POST",
+    headers: { Authorization: `ApiKey ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify(cases.delivery),
+  });
+  if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status}`);
+  const novu = apiClient(url, key);
+  const [answer] = (await novu.triggerBulk({ events: [{ workflowId: "trio", to: ["sam", "nomail"], payload: { order: 42 } }] })).result;
+  const txn = answer.transactionId;
+  const messages = (await novu.messages.retrieve({ subscriberId: "sam", transactionId: [txn] })).result;
+  const activity = (await novu.notifications.list({ transactionId: txn })).result;
+  const notification = (await novu.notifications.retrieve(activity.data[0].id)).result;
+  const feed = (await novu.subscribers.notifications.feed({ subscriberId: "sam" })).result;
+  const unseen = (await novu.subscribers.notifications.unseenCount({ subscriberId: "sam" })).result;
+  const first = feed.data[0].id;
+  const marked = (await novu.subscribers.messages.markAllAs({ messageId: first, markAs: "read" }, "sam")).result;
+  const unseenAfter = (await novu.subscribers.notifications.unseenCount({ subscriberId: "sam" })).result;
+  const markedAll = (await novu.subscribers.messages.markAll({ markAs: "unread" }, "sam")).result;
+  const action = (
+    await novu.subscribers.messages.updateAsSeen({
+      messageId: first,
+      type: "primary",
+      subscriberId: "sam",
+      markMessageActionAsSeenDto: { status: "done" },
+    })
+  ).result;
+  const sms = messages.data.find((m) => m.channel === "sms");
+  const deleted = (await novu.messages.delete(sms.id)).result;
+  await novu.messages.deleteByTransactionId(txn, "email");
+  const left = (await novu.messages.retrieve({ transactionId: [txn], limit: 100 })).result;
+  return { txn, messages, activity, notification, feed, unseen, marked, unseenAfter, markedAll, action, deleted, left };
+}
+
 const results = {};
+try {
+  results.delivery = { ok: true, value: await delivery(input.url, input.keys.delivery) };
+} catch (error) {
+  results.delivery = { ok: false, error: { ...describeError(error), stack: String(error.stack) } };
+}
 for (const [name, run] of Object.entries(cased)) {
   try {
     results[name] = { ok: true, value: await run(operations(input.url, input.keys[name])) };
