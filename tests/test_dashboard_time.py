@@ -71,6 +71,10 @@ def test_timeline_shows_pending_work_and_an_advance_button_delivers_it(
     expect(job.locator(".badge")).to_have_text("delayed")
     expect(timeline.locator(".message")).to_have_count(0)
     due = mock.clock.pending_jobs()[0]["dueAt"]
+    tab.locator("a[data-view='outbox']").click()
+    expect(tab.locator("#outbox-summary")).to_contain_text("0 message(s)")
+    tab.go_back()
+    expect(job).to_contain_text("(pending)")
     expect(job).to_contain_text(f"due {due}")
 
     tab.locator("button.advance[data-advance='60']").click()  # one minute: still waiting
@@ -84,6 +88,11 @@ def test_timeline_shows_pending_work_and_an_advance_button_delivers_it(
     expect(message).to_contain_text("email to ada: Your reminder Hello Ada")
     expect(job.locator(".badge")).to_have_text("completed")
     expect(job).not_to_contain_text("(pending)")
+    # The dashboard's outbox: empty before, the email card after (the clock moved in the tab).
+    tab.locator("a[data-view='outbox']").click()
+    card = tab.locator("#outbox .card-email")
+    expect(card).to_have_count(1)
+    expect(card.locator(".subject")).to_have_text("Your reminder")
     # The outbox as the API sees it: the email was sent at the delay's due time.
     sent = json.loads(httpx.get(url + "/_mock/messages").text)["data"]
     assert [(m["channel"], m["subscriberId"], m["createdAt"]) for m in sent] == [
