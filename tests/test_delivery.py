@@ -377,7 +377,7 @@ def test_a_delay_holds_the_run_until_resumed() -> None:
                         "workflowId": "later",
                         "steps": [
                             {"type": "in_app", "body": "now"},
-                            {"type": "delay"},
+                            {"type": "delay", "amount": 5, "unit": "minutes"},
                             {"type": "in_app", "body": "later"},
                         ],
                     }

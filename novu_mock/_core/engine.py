@@ -203,8 +203,8 @@ class Engine:
                 if oversize and found is not None:
                     req.env = self._owner(call)
                 self._record_request(req, reply, started, brief=oversize or found is None)
-                if req.env is not None and req.env.pending and self.clock.mode == "real":
-                    self.timeline.poke()  # queued runs may hold delays the timer must see
+                if req.env is not None and req.env.scheduler.awaiting and self.clock.mode == "real":
+                    self.timeline.poke()  # queued runs will hold delays the timer must see
         return reply
 
     def _owner(self, call: Call) -> Environment | None:

@@ -170,6 +170,11 @@ def check_delay_paths(workflow: Workflow, payload: Any) -> None:
         )
 
 
+def holds(workflow: Workflow) -> bool:
+    """Whether a run of `workflow` may stop at a delay or digest step."""
+    return any(step.get("type") in ("delay", "digest") for step in workflow.steps)
+
+
 def has_delay_path(workflow: Workflow) -> bool:
     return any(step.get("type") == "delay" and "delayPath" in step for step in workflow.steps)
 
@@ -272,6 +277,7 @@ def settle_all(engine: Engine) -> None:
     for env in engine.environments.values():
         if env.pending:
             flush(env, engine.journal_limit)
+        env.scheduler.awaiting = False
 
 
 # -- digest -------------------------------------------------------------------------------------

@@ -107,13 +107,16 @@ class Scheduler:
     """One environment's pending jobs: a heap by (due, order) and an index by transactionId.
     A cancelled job stays in the heap until it reaches the top (lazy deletion)."""
 
-    __slots__ = ("_by_transaction", "_heap", "pending", "state", "timeline")
+    __slots__ = ("_by_transaction", "_heap", "awaiting", "pending", "state", "timeline")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Job]] = []
         self._by_transaction: dict[str, list[Job]] = {}
         self.pending = 0
         self.timeline: Timeline | None = None
+        # A queued trigger's run will reach a delay or digest: on a real clock the timer must
+        # run the queue to schedule it (set by the trigger pipeline, cleared by the flush).
+        self.awaiting = False
         # What the steps that schedule keep between calls (open digest batches ...).
         self.state: dict[str, Any] = {}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._core.errors import NovuError
 from .._delivery.run import flush, queue
-from .._delivery.schedule import check_delay_paths, has_delay_path
+from .._delivery.schedule import check_delay_paths, has_delay_path, holds
 from .._model.environment import Environment
 from .._model.records import TriggerRecord
 from .._model.values import identifier_of
@@ -213,7 +213,10 @@ def _dispatch(
     )
     env.record_processed(transaction_id, record)
     if reached:
-        queue(env, record, env.workflows[event["name"]], ctx.now)
+        workflow = env.workflows[event["name"]]
+        queue(env, record, workflow, ctx.now)
+        if holds(workflow):
+            env.scheduler.awaiting = True  # a real clock's timer runs the queue (DESIGN 10)
     return answer
 
 
