@@ -22,6 +22,8 @@ def main(triggers: int) -> dict[str, float]:
     from novu_mock._delivery.records import message_records
 
     message_records(engine)  # the environment, its plan and templates exist before measuring
+    env = engine.delivered()[0]
+    before = len(env.messages)
     gc.collect()
     tracemalloc.start()
     start = tracemalloc.get_traced_memory()[0]
@@ -29,8 +31,6 @@ def main(triggers: int) -> dict[str, float]:
         engine.handle(call)
     gc.collect()
     queued = tracemalloc.get_traced_memory()[0]
-    env = engine.delivered()[0]
-    before = len(env.messages)
     message_records(engine)  # settle and render
     gc.collect()
     done = tracemalloc.get_traced_memory()[0]

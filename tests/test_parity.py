@@ -90,16 +90,6 @@ def script(key: str) -> list[Step]:
         ),
         ("DELETE", "/v1/events/trigger/tx-1", auth, None),
         ("DELETE", "/v1/events/trigger/never-sent", auth, None),
-        # Delivery's read APIs (DESIGN 9)
-        ("GET", "/v1/messages?limit=100", auth, None),
-        ("GET", "/v1/messages?subscriberId=user-1&channel=email&transactionId=tx-1", auth, None),
-        ("GET", "/v1/notifications?limit=50", auth, None),
-        ("GET", "/v1/subscribers/user-1/notifications/feed?limit=100", auth, None),
-        ("GET", "/v1/subscribers/user-1/notifications/unseen", auth, None),
-        ("POST", "/v1/subscribers/user-1/messages/mark-all", auth, body({"markAs": "read"})),
-        ("GET", "/v1/subscribers/user-1/notifications/unseen", auth, None),
-        ("DELETE", "/v1/messages/transaction/tx-1", auth, None),
-        ("GET", "/_mock/messages?subscriberId=user-2", auth, None),
         # 401s
         (
             "POST",
@@ -126,6 +116,17 @@ def script(key: str) -> list[Step]:
         ("POST", "/v1/events/trigger", auth, b'{"name": "welcome", '),
         ("POST", "/v1/events/trigger/bulk", auth, b"not json"),
         ("POST", "/v1/events/trigger", {**auth, "content-type": "text/plain"}, b"hello"),
+        # Delivery's read APIs (DESIGN 9), last: the first read runs the queued deliveries, and
+        # the time it takes must not reach the trigger bucket's RateLimit-Remaining above.
+        ("GET", "/v1/messages?limit=100", auth, None),
+        ("GET", "/v1/messages?subscriberId=user-1&channel=email&transactionId=tx-1", auth, None),
+        ("GET", "/v1/notifications?limit=50", auth, None),
+        ("GET", "/v1/subscribers/user-1/notifications/feed?limit=100", auth, None),
+        ("GET", "/v1/subscribers/user-1/notifications/unseen", auth, None),
+        ("POST", "/v1/subscribers/user-1/messages/mark-all", auth, body({"markAs": "read"})),
+        ("GET", "/v1/subscribers/user-1/notifications/unseen", auth, None),
+        ("DELETE", "/v1/messages/transaction/tx-1", auth, None),
+        ("GET", "/_mock/messages?subscriberId=user-2", auth, None),
     ]
 
 

@@ -145,7 +145,11 @@ class RecipientRun:
         self.suspended = False
         self.index += 1
         env = self.notification.env
+        if self in env.suspended:
+            env.suspended.remove(self)
         self.advance(now, env.subscribers.get(self.notification.subscriber_id))
+        if self.suspended:  # held again by a later delay or digest
+            env.suspended.append(self)
 
 
 def run_channel_step(
