@@ -268,6 +268,7 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
 
 def _cancel_rest(run: Any, at: float) -> None:
     run.suspended = False
+    run.notification.env.suspended.pop(run, None)
 
 
 def settle_all(engine: Engine) -> None:
@@ -376,6 +377,7 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     # Merged: this run ends here; its payload joins the batch.
     step_job.status = "merged"
     run.suspended = False
+    env.suspended.pop(run, None)
     job = _scheduled(env, run, "digest", batch.due, now, merged=True)
     job.status = "merged"
     batch.members.append((run, job))
@@ -416,6 +418,7 @@ def _arm_leader(env: Environment, batch: Batch, run: Any, job: Job) -> None:
         next_step_job = next_run.notification.jobs[-1]
         next_step_job.status = "delayed"
         next_run.suspended = True
+        env.suspended[next_run] = None
         successor = _scheduled(env, next_run, "digest", batch.due, at)
         batch.leader = (next_run, successor)
         batch.members[:] = [(next_run, successor) if m[1] is next_job else m for m in batch.members]

@@ -64,7 +64,8 @@ class Environment:
         self.pending: list[Any] = []
         self.notifications: list[Any] = []
         self.messages: list[Any] = []
-        self.suspended: list[Any] = []
+        # held runs, an insertion-ordered set (a resume or cancel leaves it in O(1))
+        self.suspended: dict[Any, None] = {}
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self.tenants: dict[str, Tenant] = {}
