@@ -137,6 +137,7 @@ def server_rows(sizes: Sizes, loadgen: str = "auto") -> list[Row]:
             "-m",
             "novu_mock",
             "serve",
+            "--quiet",  # the access log would cost time, and fill the unread pipe
             "--host",
             "127.0.0.1",
             "--port",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
 import signal
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
         f"0 keeps all. Default: {DEFAULT_MAX_ENVIRONMENTS:,}",
     )
     serve.add_argument(
+        "--quiet",
+        action="store_true",
+        default=os.environ.get("NOVU_MOCK_QUIET", "") not in ("", "0", "false"),
+        help="no log line per request (method, path, status, workflow, ms) on stdout",
+    )
+    serve.add_argument(
         "--clock",
         choices=CLOCK_MODES,
         default=_env_clock(),
@@ -122,6 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ._core.engine import Engine
+    from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
@@ -151,6 +159,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
         )
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"  another process uses port {args.port}; pick another with --port N, or "
+                "--port 0 for a free one (the URL is printed at start)",
+                file=sys.stderr,
+            )
         return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -166,6 +180,9 @@ def _serve(args: argparse.Namespace) -> int:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records of each key are kept")
     print(f"  clock:    {args.clock} (GET/POST /_mock/clock)")
+    if not args.quiet:
+        print("  log:      one line per request (method, path, status, workflow, ms); --quiet")
+    print("  state:    in memory only; a restart starts again from the fixtures")
     print("  stop with Ctrl-C", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -175,7 +192,10 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
     config = uvicorn.Config(
-        create_app(engine), log_level="warning", server_header=False, lifespan="off"
+        create_app(engine, AccessLog(quiet=args.quiet)),
+        log_level="warning",
+        server_header=False,
+        lifespan="off",
     )
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])

@@ -38,7 +38,12 @@ def test_401_messages(api: Api, header: str | None, message: str, has_error: boo
     assert ("error" in body) is has_error
     if has_error:
         assert body["error"] == "Unauthorized"
+    hint = body.pop("hint", None)
     assert set(body) <= {"statusCode", "timestamp", "path", "message", "error"}
+    # A Bearer scheme keeps Novu's body and gets a hint that Novu wants ApiKey.
+    assert (hint is not None) is header.startswith("Bearer") if header else hint is None
+    if hint is not None:
+        assert "Authorization: ApiKey <key>" in hint
 
 
 def test_each_key_gets_its_own_environment(api: Api) -> None:

@@ -123,4 +123,62 @@ def test_port_in_use_is_a_clear_error() -> None:
         )
         assert result.returncode == 1
         assert f"cannot listen on {host}:{port}" in result.stderr
+        assert "--port 0 for a free one" in result.stderr
+        stop(process, signal.SIGTERM)
+
+
+AUTH = {"Authorization": "ApiKey any-key"}
+
+
+def _rest_of_stdout(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    return out
+
+
+def test_one_log_line_per_request_and_quiet() -> None:
+    with serve() as (process, url):
+        httpx.post(url + "/v1/events/trigger", json={"name": "welcome", "to": "u"}, headers=AUTH)
+        events = {"events": [{"name": "welcome", "to": "u"}, {"name": "comment-added", "to": "u"}]}
+        httpx.post(url + "/v1/events/trigger/bulk", json=events, headers=AUTH)
+        httpx.get(url + "/v2/subscribers/nobody", headers=AUTH)
+        out = _rest_of_stdout(process)
+    assert re.search(r"^POST /v1/events/trigger 201 welcome \d+\.\dms$", out, re.M), out
+    assert re.search(
+        r"^POST /v1/events/trigger/bulk 201 welcome,comment-added [\d.]+ms$", out, re.M
+    )
+    assert re.search(r"^GET /v2/subscribers/nobody 404 - [\d.]+ms$", out, re.M)
+    with serve("--quiet") as (process, url):
+        httpx.post(url + "/v1/events/trigger", json={"name": "welcome", "to": "u"}, headers=AUTH)
+        out = _rest_of_stdout(process)
+    assert "/v1/events/trigger" not in out
+
+
+def test_root_yaml_fixtures_and_bearer_hint_over_http() -> None:
+    with serve() as (process, url):
+        root = httpx.get(url + "/")
+        assert root.status_code == 200 and root.json()["data"]["dashboard"] == "/_mock/"
+        yaml_doc = "workflows:\n  - workflowId: from-yaml\n"
+        added = httpx.post(
+            url + "/_mock/fixtures",
+            content=yaml_doc,
+            headers={"Content-Type": "application/yaml"},
+        )
+        assert added.status_code == 201 and added.json()["data"]["workflows"] == 1
+        ok = httpx.post(
+            url + "/v1/events/trigger", json={"name": "from-yaml", "to": "u"}, headers=AUTH
+        )
+        assert ok.json()["data"]["status"] == "processed"
+        bad = httpx.post(
+            url + "/_mock/fixtures", content="a: [", headers={"Content-Type": "text/yaml"}
+        )
+        assert bad.status_code == 400 and bad.json()["message"].startswith("Invalid YAML body")
+        bearer = httpx.post(
+            url + "/v1/events/trigger",
+            json={"name": "welcome", "to": "u"},
+            headers={"Authorization": "Bearer eyJ.x.y"},
+        )
+        assert bearer.status_code == 401 and bearer.json()["message"] == "Unauthorized"
+        assert "ApiKey" in bearer.json()["hint"]
         stop(process, signal.SIGTERM)

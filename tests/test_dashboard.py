@@ -230,6 +230,9 @@ def test_detail_has_the_request_the_answer_and_the_notes() -> None:
     assert detail["answer"] == answers[1]  # activityFeedLink included: from the request journal
     assert detail["httpStatus"] == 201
     assert len(detail["notes"]) == 1 and "no-such-topic" in detail["notes"][0]
+    first = data(get(engine, f"/_mock/dashboard/triggers/{rows[1]['seq']}"))["data"]
+    # "Request as sent": the bulk item exactly as sent, `name` kept, nothing added.
+    assert first["sent"] == {"name": "welcome", "to": "user-1", "payload": {"name": "Ada"}}
 
     missing = get(engine, "/_mock/dashboard/triggers/999999999")
     assert missing.status == 404
@@ -250,6 +253,7 @@ def test_detail_answer_is_rebuilt_when_the_request_is_gone() -> None:
         "transactionId": "t-1",
     }
     assert detail["httpStatus"] is None
+    assert detail["sent"] == {"name": "missing-workflow", "to": "user-1"}
 
 
 def test_subscribers_view_counts_channels_of_active_steps() -> None:
@@ -296,7 +300,13 @@ def test_subscribers_view_counts_channels_of_active_steps() -> None:
 def test_version_changes_with_every_novu_call_and_lists_environments() -> None:
     engine = Engine([bundled()])
     before = data(get(engine, "/_mock/dashboard/version"))
-    assert before == {"triggers": 0, "last": 0, "requests": 0, "environments": []}
+    assert before == {
+        "triggers": 0,
+        "last": 0,
+        "requests": 0,
+        "environments": [],
+        "warnings": [],
+    }
     bulk(engine, {"name": "welcome", "to": "user-1"})
     after = data(get(engine, "/_mock/dashboard/version"))
     assert after["triggers"] == 1 and after["last"] > 0 and after["requests"] == 1
@@ -532,3 +542,22 @@ def test_page_requests_nothing_but_the_mock(tab: Tab) -> None:
     assert not foreign, foreign
     paths = {urlsplit(url).path for url in tab.urls}
     assert {"/_mock/", "/_mock/dashboard/assets/dashboard.js", "/_mock/dashboard/version"} <= paths
+
+
+@needs_browser
+def test_a_retry_loop_is_shown_as_a_banner(tab: Tab) -> None:
+    page = tab.page
+    tab.open()
+    expect(page.locator("#warnings")).to_be_hidden()
+    auth = {"Authorization": f"ApiKey {KEY}"}
+    assert tab.live.client.post("/_mock/faults", json={"status": 503}, headers=auth).is_success
+    retry = {**auth, "Idempotency-Key": "one-call"}  # @novu/api keeps the key across retries
+    for _ in range(4):
+        tab.live.client.post(
+            "/v1/events/trigger", json={"name": "welcome", "to": "u"}, headers=retry
+        )
+    expect(page.locator("#warnings")).to_be_visible()
+    expect(page.locator("#warnings")).to_contain_text("was sent 4 times")
+    expect(page.locator("#warnings")).to_contain_text("Turn retries off")
+    assert tab.live.client.post("/_mock/reset").status_code == 204
+    expect(page.locator("#warnings")).to_be_hidden()

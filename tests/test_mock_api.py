@@ -129,8 +129,11 @@ def test_base_urls_with_a_path_prefix(client: httpx.Client) -> None:
 
 def test_a_prefix_only_matches_whole_segments(client: httpx.Client) -> None:
     mock = NovuMock([DEFAULT], base_urls=["https://gw.example/novu"])
-    with mock.intercept(strict=True), pytest.raises(AllMockedAssertionError, match="not a Novu"):
+    unknown = "https://gw.example/novu-other is not intercepted"
+    with mock.intercept(strict=True), pytest.raises(AllMockedAssertionError, match=unknown):
         client.post("https://gw.example/novu-other/v1/events/trigger", headers=AUTH)
+    with mock.intercept(strict=True), pytest.raises(AllMockedAssertionError, match="not a Novu"):
+        client.get("https://gw.example/novu-other/health", headers=AUTH)
     assert mock.requests == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import Api
 from entity_support import A_STAMP, AN_ID, env_of, error, invalid, ok
 
@@ -292,6 +293,17 @@ def test_v1_bulk_create_reports_created_and_updated(api: Api) -> None:
         }
     }
     assert env_of(api).subscribers["b-1"]["email"] == "b@example.com"
+
+
+@pytest.mark.parametrize("delete", ["/v1/subscribers/user-2", "/v2/subscribers/user-2"])
+def test_v1_bulk_recreating_a_deleted_subscriber_counts_it_updated(api: Api, delete: str) -> None:
+    """Novu soft-deletes and its bulk upsert sets `deleted: false`: the same document again."""
+    env = env_of(api)
+    old_id = env.subscribers["user-2"]["_id"]
+    ok(api.delete(delete))
+    body = ok(api.post("/v1/subscribers/bulk", {"subscribers": [{"subscriberId": "user-2"}]}), 201)
+    assert body["data"] == {"updated": [{"subscriberId": "user-2"}], "created": [], "failed": []}
+    assert ok(api.get("/v1/subscribers/user-2"))["data"]["_id"] == old_id
 
 
 def test_v1_bulk_limits_and_item_validation(api: Api) -> None:

@@ -42,12 +42,9 @@ def test_create_conflict_and_validation(api: Api) -> None:
         "/v1/tenants",
         {
             "identifier": {
-                "messages": [
-                    "identifier should not be null or undefined",
-                    "identifier must be a string",
-                ]
+                "messages": ["identifier should not be empty", "identifier must be a string"]
             },
-            "name": {"messages": ["name should not be null or undefined", "name must be a string"]},
+            "name": {"messages": ["name should not be empty", "name must be a string"]},
             "data": {"messages": ["data must be an object"], "value": []},
         },
     )
@@ -64,10 +61,29 @@ def test_get_missing_is_404(api: Api) -> None:
     )
 
 
+def test_create_empty_identifier_is_not_empty_message(api: Api) -> None:
+    """Novu's create-tenant e2e: `identifier should not be empty` (CreateTenantCommand)."""
+    bad = api.post("/v1/tenants", {"identifier": "", "name": "N"})
+    assert bad.json() == invalid(
+        "/v1/tenants",
+        {"identifier": {"messages": ["identifier should not be empty"], "value": ""}},
+    )
+
+
+def test_list_is_newest_first(api: Api) -> None:
+    """Novu's get-tenants e2e: five tenants created in order come back identifier_4 first."""
+    seeded = list(env_of(api).tenants)
+    for i in range(5):
+        ok(api.post("/v1/tenants", {"identifier": f"identifier_{i}", "name": "n"}), 201)
+    body = ok(api.get("/v1/tenants", params={"limit": "100"}))
+    created = [f"identifier_{i}" for i in reversed(range(5))]
+    assert [t["identifier"] for t in body["data"]] == created + list(reversed(seeded))
+
+
 def test_list_pages(api: Api) -> None:
     for i in range(3):
         ok(api.post("/v1/tenants", {"identifier": f"t{i}", "name": f"T{i}"}), 201)
-    everyone = list(env_of(api).tenants)
+    everyone = list(reversed(env_of(api).tenants))
     body = ok(api.get("/v1/tenants", params={"page": "1", "limit": "2.0"}))
     assert [t["identifier"] for t in body["data"]] == everyone[2:4]
     assert body["page"] == 1 and body["pageSize"] == 2

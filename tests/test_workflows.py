@@ -117,10 +117,64 @@ def test_v1_list(api: Api) -> None:
     body = ok(api.get("/v1/workflows", params={"page": 0, "limit": 2}))
     assert set(body) == {"totalCount", "data", "pageSize", "page"}
     assert body["totalCount"] == len(env.workflows) and body["pageSize"] == 2
-    assert [w["triggers"][0]["identifier"] for w in body["data"]] == list(env.workflows)[:2]
+    newest_first = list(reversed(env.workflows))
+    assert [w["triggers"][0]["identifier"] for w in body["data"]] == newest_first[:2]
     found = ok(api.get("/v1/workflows", params={"query": "Password"}))
     assert [w["name"] for w in found["data"]] == ["Password reset"]
     assert api.get("/v1/workflows", params={"limit": 101}).status_code == 422
+
+
+def test_v1_list_newest_first_with_notification_group(api: Api) -> None:
+    """Novu's get-notification-templates e2e: the last created first, and every item carries
+    its populated `notificationGroup` ("General")."""
+    env = env_of(api)
+    api.seed({"workflows": [{"workflowId": "wf-new-1"}, {"workflowId": "wf-new-2"}]})
+    body = ok(api.get("/v1/workflows", params={"limit": 100}))
+    ids = [w["triggers"][0]["identifier"] for w in body["data"]]
+    assert ids[:2] == ["wf-new-2", "wf-new-1"]
+    assert ids[-1] == next(iter(env.workflows))
+    group = {
+        "_id": AN_ID,
+        "name": "General",
+        "_environmentId": env.id,
+        "_organizationId": env.organization_id,
+    }
+    for item in body["data"]:
+        assert item["notificationGroup"] == group
+        assert item["_notificationGroupId"] == item["notificationGroup"]["_id"]
+    assert len({item["_notificationGroupId"] for item in body["data"]}) == 1
+
+
+def test_lookup_by_novu_slug_form(api: Api) -> None:
+    """Novu's ParseSlugIdPipe: `<slug>_wf_<base62 of _id>` (and any prefix before the last `_`)
+    finds the workflow; a slug that decodes to nothing is still a 404."""
+    from novu_mock._novu.workflows import encode_base62
+
+    welcome = env_of(api).workflows["welcome"]
+    encoded = encode_base62(welcome.id)
+    for form in (f"welcome_wf_{encoded}", f"my-workflow_{encoded}", f"anything-else_wf_{encoded}"):
+        got = ok(api.get(f"/v2/workflows/{form}"))["data"]
+        assert got["_id"] == welcome.id and got["workflowId"] == "welcome", form
+    missing = api.get("/v2/workflows/my-workflow_invalidEncoding")
+    assert missing.status_code == 404
+    assert missing.json()["workflowId"] == "my-workflow_invalidEncoding"
+
+
+def test_base62_matches_novus_encoding() -> None:
+    """Pairs computed by running Novu's own base-x `encode` (apps/api/.../helpers/base62)."""
+    from novu_mock._novu.workflows import encode_base62, parse_slug_id
+
+    pairs = {
+        "6615943e7ace93b0540ae377": "f5VFlcRWmt1PF4uV",
+        "0615943e7ace93b0540ae377": "2RpdxYpFSPfjWDQ7",
+        "0015943e7ace93b0540ae377": "026PyJ6ENG5VHmpL",
+    }
+    for internal, encoded in pairs.items():
+        assert encode_base62(internal) == encoded
+        assert parse_slug_id(f"my-workflow_{encoded}") == internal
+        assert parse_slug_id(f"my-workflow_wf_{encoded}") == internal
+    assert parse_slug_id("non-slug-id") == "non-slug-id"
+    assert parse_slug_id("6615943e7ace93b0540ae377") == "6615943e7ace93b0540ae377"
 
 
 def test_routes_carry_novu_rate_limit_categories() -> None:

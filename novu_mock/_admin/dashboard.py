@@ -22,6 +22,7 @@ from .journal_view import (
     newest_first,
     rebuilt_answer,
     row,
+    sent_of,
 )
 
 DEFAULT_LIMIT = 50
@@ -91,7 +92,9 @@ def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) ->
 def version(req: Request) -> Reply:
     """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
     engine = req.engine
-    return Reply.json(200, {**engine.journal_summary(), "environments": engine.environment_names()})
+    body = {**engine.journal_summary(), "environments": engine.environment_names()}
+    body["warnings"] = [w["message"] for w in engine.warnings()]  # retry loops, shown as a banner
+    return Reply.json(200, body)
 
 
 def triggers(req: Request) -> Reply:
@@ -119,11 +122,13 @@ def trigger(req: Request) -> Reply:
     record = find(req.engine.trigger_journal(req.key), int(raw)) if raw.isdigit() else None
     if record is None or (req.key is not None and record.environment is not req.env):
         raise NovuError(404, f"No trigger record {raw} in the journal")
-    found = answer_of(record, req.engine.request_journal(req.key))
+    requests = req.engine.request_journal(req.key)
+    found = answer_of(record, requests)
     body = {
         "seq": record.seq,
         **record.to_dict(),
         "answer": found[1] if found else rebuilt_answer(record),
+        "sent": sent_of(record, requests),
         "httpStatus": found[0] if found else None,
     }
     return Reply.json(200, {"data": body})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core.errors import field_problem, validation_error
+from .._core.errors import NovuError, field_problem, validation_error
 from .._core.http import Reply
 from .._core.request import Request
 from .._model.fixtures import FixtureError, fault_problems
@@ -22,9 +22,45 @@ def reset(req: Request) -> Reply:
     return Reply.empty(204)
 
 
+_YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+def _fixture_document(req: Request) -> dict[str, Any]:
+    """The body as a fixture document: JSON, or YAML (a YAML media type, or `text/plain` as
+    curl `--data-binary @file.yaml` without a type would send)."""
+    ctype = req.call.headers.get("content-type", "")
+    media = ctype.split(";", 1)[0].strip().lower()
+    if media not in (*_YAML_TYPES, "text/plain"):
+        return req.json_object()
+    import yaml
+
+    try:
+        value = yaml.safe_load(req.call.body.decode("utf-8")) if req.call.body.strip() else {}
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise NovuError(400, f"Invalid YAML body: {exc}".splitlines()[0]) from None
+    if not isinstance(value, dict):
+        raise NovuError(400, "Invalid YAML body: expected a fixture document (a mapping)")
+    return value
+
+
+def root(req: Request) -> Reply:
+    """GET /: not a Novu endpoint; points a person (or a browser) at the dashboard."""
+    return Reply.json(
+        200,
+        {
+            "data": {
+                "service": "novu-mock",
+                "message": "An in-memory mock of the Novu API. The dashboard is at /_mock/; "
+                "Novu's endpoints are under /v1 and /v2 (Authorization: ApiKey <any key>).",
+                "dashboard": "/_mock/",
+            }
+        },
+    )
+
+
 def add_fixtures(req: Request) -> Reply:
-    """POST /_mock/fixtures: merge a fixture document (JSON body)."""
-    doc = req.json_object()
+    """POST /_mock/fixtures: merge a fixture document (JSON or YAML body)."""
+    doc = _fixture_document(req)
     try:
         counts = req.engine.add_fixtures(doc, req.key)
     except FixtureError as exc:
@@ -49,6 +85,11 @@ def triggers(req: Request) -> Reply:
 def requests(req: Request) -> Reply:
     """GET /_mock/requests"""
     return Reply.data(200, req.engine.request_records(req.key))
+
+
+def warnings(req: Request) -> Reply:
+    """GET /_mock/warnings: what the mock noticed about its clients (retry loops so far)."""
+    return Reply.data(200, req.engine.warnings(req.key))
 
 
 def state(req: Request) -> Reply:

@@ -97,6 +97,38 @@ def find(journal: Sequence[TriggerRecord], seq: int) -> TriggerRecord | None:
 
 def answer_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> tuple[int, Any] | None:
     """The HTTP status and the status object answered for `record`, from the request journal."""
+    request = request_of(record, requests)
+    if request is None:
+        return None
+    return request.status, _answered_item(request.response, record.bulk_index)
+
+
+def sent_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> Any:
+    """The event exactly as the client sent it (a bulk's item at `bulk_index`), from the request
+    journal; when that request is no longer journaled, the record's fields that were sent."""
+    request = request_of(record, requests)
+    if request is not None:
+        body = request.body
+        if record.bulk_index is None:
+            return body
+        events = body.get("events") if isinstance(body, dict) else None
+        if isinstance(events, list) and 0 <= record.bulk_index < len(events):
+            return events[record.bulk_index]
+    sent: dict[str, Any] = {"name": record.workflow_id}
+    for name, value in (
+        ("to", record.to),
+        ("payload", record.payload),
+        ("overrides", record.overrides),
+        ("actor", record.actor),
+        ("tenant", record.tenant),
+    ):
+        if (value is not None and value != {}) or name == "to":
+            sent[name] = value
+    return sent
+
+
+def request_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> RequestRecord | None:
+    """The journaled request whose answer holds `record`'s status object."""
     suffix = _EVENT_PATHS.get(record.source)
     if suffix is None:
         return None
@@ -113,7 +145,7 @@ def answer_of(record: TriggerRecord, requests: Sequence[RequestRecord]) -> tuple
             and item.get("status") == record.status
             and item.get("transactionId") == record.transaction_id
         ):
-            return request.status, item
+            return request
     return None
 
 

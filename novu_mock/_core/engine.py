@@ -19,9 +19,11 @@ from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.records import Journal, RequestRecord, TriggerRecord
 from .._model.scheduler import Timeline
+from .._model.values import mask_key
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
+from .._policies.retry_watch import RetryWatch
 from .errors import NovuError, bug_reply, error_reply
 from .http import Call, Reply
 from .limits import TOO_LARGE, body_limit, excerpt
@@ -32,6 +34,10 @@ FixtureInput = str | os.PathLike[str] | Mapping[str, Any]
 DEFAULT_MAX_ENVIRONMENTS = 10_000
 _R = TypeVar("_R", TriggerRecord, RequestRecord)
 _by_seq = attrgetter("seq")
+BEARER_HINT = (
+    'novu-mock: Novu\'s API keys go in "Authorization: ApiKey <key>"; Bearer is for dashboard '
+    "user sessions, which Novu answers with this 401"
+)
 
 
 def authenticate(headers: Mapping[str, str]) -> str:
@@ -41,7 +47,8 @@ def authenticate(headers: Mapping[str, str]) -> str:
         raise NovuError(401, "Missing authorization header")
     scheme, _, rest = raw.partition(" ")
     if scheme == "Bearer":
-        raise NovuError(401, "Unauthorized", reason=False)
+        # Novu's body, plus a field SDKs ignore (novu-py shows the body in the exception).
+        raise NovuError(401, "Unauthorized", reason=False, extra={"hint": BEARER_HINT})
     if scheme != "ApiKey":
         raise NovuError(401, f'Invalid authentication scheme: "{scheme}"')
     key = rest.strip()
@@ -97,6 +104,7 @@ class Engine:
         self._idempotency = Idempotency(journal_limit)
         self.timeline = Timeline(self)
         self.timeline.prepare = functools.partial(settle_all, self)
+        self._retry_watch = RetryWatch()
 
     # -- environments -----------------------------------------------------------------------
 
@@ -219,7 +227,7 @@ class Engine:
         Novu), the rate limiter, idempotency (contract 6 "Ordering"), then the handler."""
         fault = self._faults.decide(req, path, self._documents)
         if fault.reply is not None:
-            return fault.apply(fault.reply)
+            return self._watched(req, fault.apply(fault.reply), "an armed fault")
         env = req.environment()
         verdict = self._rate_limiter.evaluate(env, route.category, route.cost, req.now)
         if verdict.refusal is not None:
@@ -227,7 +235,21 @@ class Engine:
         else:
             reply = self._idempotency.run(req, lambda: self._answer(req, route), fault.delay)
         reply.headers.extend(verdict.headers)
-        return fault.apply(reply)
+        by = "the rate limit" if verdict.refusal is not None else ""
+        if fault.connection:
+            by = "an armed fault"
+        return self._watched(req, fault.apply(reply), by)
+
+    def _watched(self, req: Request, reply: Reply, by: str) -> Reply:
+        """Tell the retry watch whether a fault or the rate limit refused this call."""
+        status = reply.status if reply.connection is None else 0
+        if not by or not (status in (0, 408, 409, 429) or status >= 500):
+            self._retry_watch.answered(req.key or "")
+            return reply
+        reply.warning = self._retry_watch.refused(
+            req.call, req.key or "", status, by, time.monotonic()
+        )
+        return reply
 
     @staticmethod
     def _answer(req: Request, route: Route) -> Reply:
@@ -283,7 +305,10 @@ class Engine:
             now = self.clock.now()
             if key is None:
                 self._faults.reset()
+                self._retry_watch.reset()
                 self._strays = Journal(self.journal_limit)
+            else:
+                self._retry_watch.forget(key)
             for env in self._selected(key):
                 assert env.key is not None
                 env.discard()
@@ -407,6 +432,31 @@ class Engine:
                 "requests": sum(len(env.journal.requests) for env in envs)
                 + len(self._strays.requests),
             }
+
+    def is_novu_route(self, method: str, path: str) -> bool:
+        """Whether `path` (no query) is one of Novu's endpoints the mock answers."""
+        found = self._router.match(method.upper(), normalise(path))
+        return found is not None and not found[0].admin
+
+    def warnings(self, key: str | None = None) -> list[dict[str, Any]]:
+        """What the mock noticed about its clients: the retry loops so far (of `key`'s
+        environment, or of all), each with its environment's masked key."""
+        with self._lock:
+            return [
+                {k: v for k, v in loop.items() if k != "key"}
+                | {"environment": mask_key(loop["key"])}
+                for loop in self._retry_watch.loops
+                if key is None or loop["key"] == key
+            ]
+
+    def usage(self) -> tuple[dict[str, int], dict[str, int]]:
+        """How often each fault fired and each forced outcome answered, by canonical JSON."""
+        with self._lock:
+            hits: dict[str, int] = {}
+            for env in self._environments.values():
+                for name, count in env.outcome_hits.items():
+                    hits[name] = hits.get(name, 0) + count
+            return dict(self._faults.fired), hits
 
     def environment_names(self) -> list[str]:
         """The masked keys of the environments, sorted."""

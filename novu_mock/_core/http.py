@@ -64,7 +64,8 @@ class Reply:
 
     `payload` keeps the Python value behind a JSON body so that journals need not parse it again.
     `delay` (seconds) and `connection` (`"drop"` or `"timeout"`, answered instead of the reply)
-    are injected faults that the adapters carry out (the engine never sleeps).
+    are injected faults that the adapters carry out (the engine never sleeps). `warning`: the
+    adapter should tell the caller (in-process: raise it in the test; server: log it).
     """
 
     status: int
@@ -73,6 +74,8 @@ class Reply:
     payload: Any = None
     delay: float = 0.0
     connection: str | None = None
+    # Set when this answer closes a retry loop (novu_mock/_policies/retry_watch.py).
+    warning: str | None = None
 
     @classmethod
     def json(cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None) -> Reply:

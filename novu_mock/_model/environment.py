@@ -68,9 +68,12 @@ class Environment:
         self.suspended: dict[Any, None] = {}
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
+        # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
+        self.deleted_subscribers: dict[str, Subscriber] = {}
         self.tenants: dict[str, Tenant] = {}
         self.topics: dict[str, Topic] = {}
         self.outcomes: list[dict[str, Any]] = []
+        self.outcome_hits: dict[str, int] = {}  # by canonical JSON: unused-outcome reports
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
         # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
@@ -173,10 +176,17 @@ class Environment:
             apply_recipient(existing, define, now)
 
     def remove_subscriber(self, subscriber_id: str) -> None:
-        """Delete a subscriber and its topic memberships."""
-        del self.subscribers[subscriber_id]
+        """Delete a subscriber and its topic memberships (kept as soft-deleted, as Novu does)."""
+        self.deleted_subscribers[subscriber_id] = self.subscribers.pop(subscriber_id)
         for topic in self.topics.values():
             topic.members.pop(subscriber_id, None)
+
+    def revive_subscriber(self, subscriber_id: str) -> None:
+        """Bring a soft-deleted subscriber back, same `_id` and fields (Novu's bulk upsert sets
+        `deleted: false` on the document it finds)."""
+        revived = self.deleted_subscribers.pop(subscriber_id, None)
+        if revived is not None and subscriber_id not in self.subscribers:
+            self.subscribers[subscriber_id] = revived
 
     # -- tenants ----------------------------------------------------------------------------
 

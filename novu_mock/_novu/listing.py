@@ -31,9 +31,12 @@ def integer(
     *,
     minimum: int | None = None,
     maximum: int | None = None,
+    nan_below_minimum: bool = False,
 ) -> int:
     """A whole number from the query; SDKs send `10.0`, so any finite number that is whole
-    parses. Problems get class-validator's messages (`limit must not be greater than 100`)."""
+    parses. Problems get class-validator's messages (`limit must not be greater than 100`).
+    `nan_below_minimum`: the DTO turns the text with `Number(value)` first, so a word is NaN
+    and fails `@Min` too (`page must not be less than 0` before the integer message)."""
     raw = query.get(name)
     if raw is None or raw == "":
         return default
@@ -42,7 +45,10 @@ def integer(
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number != int(number):
-        problems[name] = field_problem([f"{name} must be an integer number"], raw, True)
+        messages = [f"{name} must be an integer number"]
+        if nan_below_minimum and minimum is not None and not number >= minimum:
+            messages.insert(0, f"{name} must not be less than {minimum}")
+        problems[name] = field_problem(messages, raw, True)
         return default
     value = int(number)
     if minimum is not None and value < minimum:

@@ -379,6 +379,9 @@ def bulk_create(req: Request) -> Reply:
     raise_problems(problems)
     result: dict[str, list[dict[str, Any]]] = {"updated": [], "created": [], "failed": []}
     for item in items:
+        # Novu's bulkCreateSubscribers upserts on subscriberId with `deleted: false`: a
+        # soft-deleted subscriber is revived in place (same `_id`), so it is not `created`.
+        env.revive_subscriber(item["subscriberId"])
         created = env.save_subscriber(item, req.stamp, replace_null=False)
         result["created" if created else "updated"].append({"subscriberId": item["subscriberId"]})
     return Reply.data(201, result)

@@ -46,12 +46,12 @@ def _problems(body: dict[str, Any], required: bool) -> Problems:
     problems: Problems = {}
     for name in ("identifier", "name"):
         value = body.get(name)
-        if value is None and required:
-            problems[name] = field_problem(
-                [f"{name} should not be null or undefined", f"{name} must be a string"],
-                value,
-                name in body,
-            )
+        if (value is None or value == "") and required:
+            # CreateTenantCommand: @IsString() @IsNotEmpty() (Novu's create-tenant e2e)
+            messages = [f"{name} should not be empty"]
+            if not isinstance(value, str):
+                messages.append(f"{name} must be a string")
+            problems[name] = field_problem(messages, value, name in body)
         elif value is not None and not isinstance(value, str):
             problems[name] = field_problem([f"{name} must be a string"], value, True)
     data = body.get("data")
@@ -61,10 +61,12 @@ def _problems(body: dict[str, Any], required: bool) -> Problems:
 
 
 def list_tenants(req: Request) -> Reply:
-    """GET /v1/tenants: `{page, hasMore, pageSize, data}` (newest last, store order)."""
+    """GET /v1/tenants: `{page, hasMore, pageSize, data}`, newest first (Novu sorts
+    `createdAt: -1`; its get-tenants e2e expects the last created first)."""
     env = req.environment()
     page, limit = page_and_limit(req)
-    tenants = list(env.tenants.values())
+    # Reversed store order breaks ties between tenants created in the same millisecond.
+    tenants = sorted(reversed(env.tenants.values()), key=lambda t: t["createdAt"], reverse=True)
     data = [tenant_view(env, t) for t in tenants[page * limit : (page + 1) * limit]]
     has_more = (page + 1) * limit < len(tenants)
     return Reply.json(200, {"page": page, "hasMore": has_more, "pageSize": limit, "data": data})

@@ -340,13 +340,16 @@ def list_v1(req: Request) -> Reply:
     env = req.environment()
     query = req.query()
     problems: Problems = {}
-    page = integer(query, "page", 0, problems, minimum=0)
-    size = integer(query, "pageSize", 10, problems, minimum=1)
+    # FilterTopicsRequestDto: Number(value), then @IsInt() @Min(0) (Novu's filter-topics e2e)
+    page = integer(query, "page", 0, problems, minimum=0, nan_below_minimum=True)
+    size = integer(query, "pageSize", 10, problems, minimum=0, nan_below_minimum=True)
     raise_problems(problems)
     if size > 10:
         raise NovuError(400, "Page size can not be larger then 10")
     topics = [t for t in env.topics.values() if not query.get("key") or t.key == query["key"]]
-    data = [topic_v1_view(env, t) for t in topics[page * size : (page + 1) * size]]
+    # Mongo's limit(0) is no limit.
+    shown = topics[page * size : (page + 1) * size] if size else topics
+    data = [topic_v1_view(env, t) for t in shown]
     return Reply.json(
         200, {"page": page, "totalCount": len(topics), "pageSize": size, "data": data}
     )
@@ -366,8 +369,8 @@ def rename_v1(req: Request) -> Reply:
     _defined_string(body, "name", problems)
     raise_problems(problems)
     topic = env.topics.get(key)
-    if topic is None:
-        raise NovuError(404, f"Topic {key} not found")
+    if topic is None:  # Novu's rename use case calls the get use case first
+        raise _v1_not_found(env, key)
     topic.rename(body["name"], req.stamp)
     return Reply.data(200, topic_v1_view(env, topic))
 
@@ -390,15 +393,14 @@ def _v1_ids(req: Request) -> list[str]:
     body = req.json_object()
     ids = body.get("subscribers")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise validation_error(
-            {
-                "subscribers": field_problem(
-                    ["each value in subscribers must be a string", "subscribers must be an array"],
-                    ids,
-                    "subscribers" in body,
-                )
-            }
-        )
+        # Add/RemoveSubscribersRequestDto: @IsArray() @IsDefined() (Novu's topics e2e)
+        if ids is None:
+            messages = ["subscribers should not be null or undefined"]
+        else:
+            messages = ["each value in subscribers must be a string"]
+        if not isinstance(ids, list):
+            messages.append("subscribers must be an array")
+        raise validation_error({"subscribers": field_problem(messages, ids, "subscribers" in body)})
     return list(dict.fromkeys(ids))
 
 
@@ -441,6 +443,8 @@ def get_subscriber_v1(req: Request) -> Reply:
     return Reply.data(
         200,
         {
+            # Novu spreads the whole TopicSubscribersEntity, its `_id` included.
+            "_id": derived_id(topic.id, "subscription", sub_id),
             "_organizationId": env.organization_id,
             "_environmentId": env.id,
             "_subscriberId": entity["_id"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -124,6 +125,8 @@ def _forced(env: Environment, event: dict[str, Any], validate: bool) -> dict[str
             reached, _ = fan_out(env, recipients, actor if isinstance(actor, str) else None)
             if when["subscriberId"] not in reached:
                 continue
+        name = json.dumps(outcome, sort_keys=True, default=str)
+        env.outcome_hits[name] = env.outcome_hits.get(name, 0) + 1
         return outcome
     return None
 

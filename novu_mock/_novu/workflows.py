@@ -9,6 +9,7 @@ from .._core.http import Reply
 from .._core.request import Request
 from .._delivery.preferences import workflow_default
 from .._model.entities import Workflow
+from .._model.environment import Environment
 from .listing import (
     Problems,
     contains,
@@ -132,12 +133,63 @@ def workflow_view(workflow: Workflow) -> dict[str, Any]:
     return view
 
 
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ENCODED_ID_LENGTH = 16
+
+
+def encode_base62(internal_id: str) -> str:
+    """Novu's `encodeBase62`: the id's hex bytes in base-x base62 (a leading zero byte is '0')."""
+    raw = bytes.fromhex(internal_id)
+    zeroes = len(raw) - len(raw.lstrip(b"\0"))
+    number, digits = int.from_bytes(raw, "big"), ""
+    while number:
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+    return "0" * zeroes + digits
+
+
+def _decode_base62(encoded: str) -> str | None:
+    if not encoded or any(c not in _BASE62 for c in encoded):
+        return None
+    zeroes = len(encoded) - len(encoded.lstrip("0"))
+    number = 0
+    for c in encoded:
+        number = number * 62 + _BASE62.index(c)
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return (b"\0" * zeroes + body).hex()
+
+
+def parse_slug_id(value: str) -> str:
+    """Novu's `ParseSlugIdPipe`: `<slug>_wf_<base62 of _id>` gives the `_id`. The encoded id is
+    the part after the last `_` (current Novu) or the last 16 characters (older Novu); a 24-hex
+    id, or a value no slug form decodes, is kept as it is."""
+    if _is_internal_id(value) or len(value) < _ENCODED_ID_LENGTH - 1:
+        return value
+    candidates = [value.rpartition("_")[2], value[-_ENCODED_ID_LENGTH:]]
+    for encoded in candidates:
+        if len(encoded) < _ENCODED_ID_LENGTH - 1:
+            continue
+        decoded = _decode_base62(encoded)
+        if decoded is not None and _is_internal_id(decoded):
+            return decoded
+    return value
+
+
+def _is_internal_id(value: str) -> bool:
+    return len(value) == 24 and all(c in "0123456789abcdef" for c in value.lower())
+
+
 def _find(req: Request) -> Workflow:
     env = req.environment()
     wanted = req.params["workflowId"]
     workflow = env.workflows.get(wanted) or next(
         (w for w in env.workflows.values() if wanted in (w.id, _slug(w))), None
     )
+    if workflow is None:
+        parsed = parse_slug_id(wanted)
+        workflow = env.workflows.get(parsed) or next(
+            (w for w in env.workflows.values() if w.id == parsed), None
+        )
     if workflow is None:
         raise NovuError(404, "Workflow cannot be found", reason=False, extra={"workflowId": wanted})
     return workflow
@@ -186,7 +238,18 @@ def get_v2(req: Request) -> Reply:
     return Reply.json(200, {"data": workflow_view(_find(req))})
 
 
-def v1_view(workflow: Workflow) -> dict[str, Any]:
+def _notification_group(env: Environment) -> dict[str, Any]:
+    """The environment's default notification group, which Novu populates on every v1 item."""
+    return {
+        "_id": derived_id(env.id, "notification-group", "General"),
+        "name": "General",
+        "_environmentId": env.id,
+        "_organizationId": env.organization_id,
+    }
+
+
+def v1_view(env: Environment, workflow: Workflow) -> dict[str, Any]:
+    group = _notification_group(env)
     return {
         "_id": workflow.id,
         "name": workflow.name,
@@ -206,6 +269,8 @@ def v1_view(workflow: Workflow) -> dict[str, Any]:
             for i, sid in enumerate(step_ids(workflow))
         ],
         "triggers": [{"type": "event", "identifier": workflow.workflow_id, "variables": []}],
+        "_notificationGroupId": group["_id"],
+        "notificationGroup": group,
         "origin": "novu-cloud",
         "createdAt": workflow.created_at,
         "updatedAt": workflow.created_at,
@@ -213,16 +278,19 @@ def v1_view(workflow: Workflow) -> dict[str, Any]:
 
 
 def list_v1(req: Request) -> Reply:
-    """GET /v1/workflows: `{totalCount, data, pageSize, page}` (unwrapped), `query` filter."""
+    """GET /v1/workflows: `{totalCount, data, pageSize, page}` (unwrapped), `query` filter;
+    newest first (Novu's repository sorts `createdAt: -1`; its e2e expects the last created
+    first), reversed store order breaking ties."""
     env = req.environment()
     page, limit = page_and_limit(req)
     text = req.query().get("query", "")
     workflows = [
         w
-        for w in env.workflows.values()
+        for w in reversed(env.workflows.values())
         if not text or contains(w.name, text) or contains(w.workflow_id, text)
     ]
-    data = [v1_view(w) for w in workflows[page * limit : (page + 1) * limit]]
+    workflows.sort(key=lambda w: w.created_at, reverse=True)
+    data = [v1_view(env, w) for w in workflows[page * limit : (page + 1) * limit]]
     return Reply.json(
         200, {"totalCount": len(workflows), "data": data, "pageSize": limit, "page": page}
     )

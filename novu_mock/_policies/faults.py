@@ -40,6 +40,11 @@ def _workflow_ids(call: Call) -> set[str]:
     return found
 
 
+def spec_key(spec: Mapping[str, Any]) -> str:
+    """A fault or forced outcome as canonical JSON: equal specs count as one."""
+    return json.dumps(spec, sort_keys=True, default=str)
+
+
 class Rule:
     """One armed fault: its spec (as given), how many firings remain and its own random stream."""
 
@@ -126,6 +131,8 @@ class Faults:
 
     def __init__(self) -> None:
         self._runtime: list[dict[str, Any]] = []
+        # How often each fault (by its spec, as canonical JSON) fired: unused-fault reports.
+        self.fired: dict[str, int] = {}
 
     def rules(self, env: Environment, documents: Iterable[Mapping[str, Any]]) -> list[Rule]:
         """The environment's armed rules, armed now if it has none yet."""
@@ -141,6 +148,8 @@ class Faults:
         key = req.key or ""
         for rule in self.rules(env, documents):
             if rule.matches(req.call, path, key) and rule.fire():
+                name = spec_key(rule.spec)
+                self.fired[name] = self.fired.get(name, 0) + 1
                 return self._decision(rule, req)
         return PASS
 
@@ -216,3 +225,4 @@ class Faults:
     def reset(self) -> None:
         """A reset without a key: faults posted without a key are gone."""
         self._runtime.clear()
+        self.fired.clear()

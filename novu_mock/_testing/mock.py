@@ -47,6 +47,11 @@ class _Interception:
     def __exit__(self, *exc: object) -> None:
         self._routers.pop().stop()
 
+    @property
+    def router(self) -> NovuRouter:
+        """The innermost active entry's router."""
+        return self._routers[-1]
+
     async def __aenter__(self) -> NovuMock:
         return self.__enter__()
 
@@ -106,6 +111,8 @@ class NovuMock:
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )
         self._app: Starlette | None = None
+        # Faults and outcomes armed from Python (or a test's marker), for `unused()`.
+        self._armed: list[tuple[str, dict[str, Any]]] = []
 
     @property
     def app(self) -> Starlette:
@@ -121,9 +128,10 @@ class NovuMock:
 
         A context manager (`with`, `async with`) and a decorator of sync and async functions.
         A base URL is what the SDK is given as `server_url` (no `/v1`); it may have a path
-        prefix. Other hosts pass through to the network unless `strict`, where they raise
-        respx's `AllMockedAssertionError`.
-        """
+        prefix. A Novu API path on any other (non-loopback) host raises `UnmatchedNovuRequest`
+        naming the intercepted base URLs; other requests pass through to the network unless
+        `strict`, where they raise respx's `AllMockedAssertionError`. A call retried more than
+        3 times under an armed fault or rate limit raises `RetryLoopError`."""
         extra = (base_urls,) if isinstance(base_urls, str) else tuple(base_urls)
         return _Interception(self, extra, strict)
 
@@ -299,7 +307,9 @@ class NovuMock:
     def add_fault(self, fault: Mapping[str, Any], *, api_key: str | None = None) -> dict[str, Any]:
         """Arm a fault, in the format of the fixtures' `faults:` list, for every environment (or
         the one of `api_key`); returns it with its `id`. FixtureError when it is invalid."""
-        return self.engine.arm_faults([fault], api_key)[0]
+        armed = self.engine.arm_faults([fault], api_key)[0]
+        self._armed.append(("fault", dict(fault)))
+        return armed
 
     def fail_next(
         self,
@@ -322,6 +332,52 @@ class NovuMock:
     def clear_faults(self) -> None:
         """Disarm every fault (a reset arms the fixtures' faults again)."""
         self.engine.clear_faults()
+        self._armed = [a for a in self._armed if a[0] != "fault"]
+
+    def add_outcome(
+        self,
+        status: str,
+        *,
+        workflow_id: str | None = None,
+        subscriber_id: str | None = None,
+        tenant: str | None = None,
+        transaction_id: str | None = None,
+        error: Sequence[str] | None = None,
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Force the trigger status of matching events (the fixtures' `outcomes:`), e.g.
+        `add_outcome("no_tenant_found", workflow_id="welcome")`: answered 201 in place, with a
+        transactionId and `error` when given; any documented status, `subscriber_id_missing`
+        included. Every filter given must match; none matches every trigger (not broadcasts).
+        For every environment, or the one of `api_key`. Returns the outcome as stored."""
+        when = {
+            "workflowId": workflow_id,
+            "subscriberId": subscriber_id,
+            "tenant": tenant,
+            "transactionId": transaction_id,
+        }
+        outcome: dict[str, Any] = {
+            "when": {k: v for k, v in when.items() if v is not None},
+            "status": status,
+        }
+        if error is not None:
+            outcome["error"] = list(error)
+        self.engine.add_fixtures({"outcomes": [outcome]}, api_key)
+        self._armed.append(("outcome", outcome))
+        return outcome
+
+    def unused(self) -> list[str]:
+        """The faults and forced outcomes armed from Python (`add_fault`, `fail_next`,
+        `add_outcome`, a test's marker fixtures) that no request has met yet, described."""
+        from .._policies.faults import spec_key
+
+        fired, hits = self.engine.usage()
+        out = []
+        for kind, spec in self._armed:
+            used = fired if kind == "fault" else hits
+            if not used.get(spec_key(spec)):
+                out.append(f"{kind} {spec_key(spec)}")
+        return out
 
     def set_rate_limits(self, limits: Mapping[str, float], *, api_key: str | None = None) -> None:
         """Requests per second by category (`trigger`, `configuration`, `global`), as the

@@ -15,7 +15,17 @@ if TYPE_CHECKING:
 # Importing this module (pytest does in every session) loads nothing of novu-mock beyond it:
 # the engine, httpx, respx, starlette and uvicorn load when a fixture first runs.
 
-_MARKER_OPTIONS = ("fixtures", "api_keys", "base_urls", "rate_limits", "strict", "clock")
+CALL_FAILED = pytest.StashKey[bool]()
+
+_MARKER_OPTIONS = (
+    "fixtures",
+    "api_keys",
+    "base_urls",
+    "rate_limits",
+    "strict",
+    "assert_all_faults_were_used",
+    "clock",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,14 +36,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="novu-mock fixture files (YAML or JSON) for every test; default: the bundled "
         "default.yaml",
     )
+    parser.addini(
+        "novu_mock_assert_all_faults_were_used",
+        type="bool",
+        default=True,
+        help="fail a test whose faults or forced outcomes (armed from Python or its marker) "
+        "were never used; default: true",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False, "
-        "clock='virtual'): "
-        "configure the novu_mock fixture for this test",
+        "assert_all_faults_were_used=True, clock='virtual'): configure the novu_mock fixture "
+        "for this test",
     )
 
 
@@ -42,16 +59,38 @@ def _suite_fixtures(config: pytest.Config) -> list[Any]:
     from .._model.fixtures import bundled
 
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
+    for path in paths:
+        if not path.exists():
+            where = config.inipath or "the ini file"
+            pytest.fail(
+                f"novu-mock: fixture file {path.name!r} of novu_mock_fixtures not found; looked "
+                f"in:\n- {path} (relative to {where})",
+                pytrace=False,
+            )
     return paths if paths else [bundled("default.yaml")]
 
 
 def _resolve(item: Any, test_dir: Path | None) -> Any:
-    """A relative path names a file next to the test module when one exists there."""
-    if isinstance(item, (str, Path)) and test_dir is not None and not Path(item).is_absolute():
-        candidate = test_dir / item
+    """A relative path names a file next to the test module, else in the working directory;
+    a file in neither fails the test with every place looked."""
+    if not isinstance(item, (str, Path)):
+        return item
+    path = Path(item)
+    if path.is_absolute():
+        places = [(path, "absolute path")]
+    else:
+        places = [(Path.cwd() / path, "the working directory")]
+        if test_dir is not None:
+            places.insert(0, (test_dir / path, "next to the test module"))
+    for candidate, _ in places:
         if candidate.exists():
             return candidate
-    return item
+    looked = "\n".join(f"- {candidate} ({why})" for candidate, why in places)
+    pytest.fail(
+        f"novu-mock: fixture file {str(item)!r} of @pytest.mark.novu_mock not found; looked "
+        f"in:\n{looked}",
+        pytrace=False,
+    )
 
 
 def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -80,6 +119,15 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, (str, Path, dict)):
         return [value]
     return list(value)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep the call phase's report: teardown checks stay quiet when the test already failed."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
 
 
 @pytest.fixture
@@ -112,8 +160,20 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     mock = NovuMock(
         fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
     )
-    with mock.intercept(strict=bool(options.get("strict", False))):
+    suite = len(_suite_fixtures(request.config))
+    for document in mock.engine.documents[suite:]:  # the marker's own faults and outcomes
+        mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
+        mock._armed.extend(("outcome", dict(o)) for o in document.get("outcomes") or [])
+    interception = mock.intercept(strict=bool(options.get("strict", False)))
+    with interception:
+        if "httpx_mock" in request.fixturenames:  # pytest-httpx answers first: bridge to us
+            from .together import answer_through_httpx_mock
+
+            answer_through_httpx_mock(request.getfixturevalue("httpx_mock"), interception.router)
         yield mock
+    from .teardown import check_after_test
+
+    check_after_test(request, mock, options)
 
 
 class _SessionServer:

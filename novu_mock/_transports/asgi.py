@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -12,6 +15,9 @@ from .._core.engine import Engine
 from .._core.http import Call, Reply, join_headers
 from .._core.limits import EXCERPT, body_limit
 from .._core.routes import normalise
+
+RequestLog = Callable[[Call, Reply, float], None]
+_log = logging.getLogger("novu_mock")
 
 
 def call_headers(pairs: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -29,8 +35,9 @@ def raw_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
 class _Endpoint:
     """Every method and path goes to the engine (an ASGI app, so Starlette allows all methods)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, log: RequestLog | None = None) -> None:
         self.engine = engine
+        self.log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_path = scope.get("raw_path")
@@ -50,7 +57,12 @@ class _Endpoint:
             body=body,
             size=size,
         )
+        started = time.perf_counter()
         reply = self.engine.handle(call)
+        if self.log is not None:
+            self.log(call, reply, (time.perf_counter() - started) * 1000.0)
+        elif reply.warning:
+            _log.warning("%s", reply.warning)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.connection:
@@ -116,11 +128,12 @@ async def lose_connection(kind: str, receive: Receive) -> None:
     await _disconnected(receive)
 
 
-def create_app(engine: Engine) -> Starlette:
-    """An ASGI app that answers every path through `engine`."""
+def create_app(engine: Engine, log: RequestLog | None = None) -> Starlette:
+    """An ASGI app that answers every path through `engine`; `log` sees every answer (the
+    server's access log)."""
     # The router's fallback, not a `/{path:path}` route: that pattern stops at a newline
     # (`%0A` in a transactionId), and Starlette would answer a plain-text 404 itself.
     app = Starlette()
-    app.router.default = _Endpoint(engine)
+    app.router.default = _Endpoint(engine, log)
     app.state.engine = engine
     return app

@@ -91,6 +91,7 @@ class NovuRouter:
     def _reply(self, request: httpx.Request) -> Reply:
         prefix = self._prefix_of(request.url)
         if prefix is None:
+            self._refuse_unknown_novu_host(request)
             others = len(HTTPCoreMocker.routers) > 1
             if self.strict or others:
                 raise AllMockedAssertionError(
@@ -98,7 +99,23 @@ class NovuRouter:
                     "(intercepted: " + ", ".join(self.base_urls()) + ")"
                 )
             raise PassThrough("not a Novu URL", request=request, origin=None)  # type: ignore[arg-type]
-        return self.engine.handle(to_call(request, prefix))
+        reply = self.engine.handle(to_call(request, prefix))
+        if reply.warning is not None:
+            from .._testing.retries import RetryLoopError
+
+            raise RetryLoopError(reply.warning)
+        return reply
+
+    def _refuse_unknown_novu_host(self, request: httpx.Request) -> None:
+        """A Novu API path on a base URL we do not know fails with our message."""
+        from .._testing.unmatched import explain, novu_suffix
+
+        path = request.url.raw_path.decode("ascii").partition("?")[0]
+        suffix = novu_suffix(self.engine, request.method, request.url.host, path)
+        if suffix is not None:
+            from .._testing.retries import UnmatchedNovuRequest
+
+            raise UnmatchedNovuRequest(explain(request, suffix, self.base_urls()))
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         reply = self._reply(request)

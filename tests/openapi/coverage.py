@@ -1,6 +1,6 @@
 """Novu endpoint coverage: which operations of Novu's OpenAPI document the route table answers.
 
-python tests/openapi/coverage.py tests/openapi/novu-openapi.json   # prints the README table
+python tests/openapi/coverage.py tests/openapi/novu-openapi.json   # prints the table of docs/endpoints.md
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def spec_operations(spec: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def render(spec: Mapping[str, Any], routes: Iterable[Route] = ROUTES) -> str:
-    """The README's endpoint coverage table (markdown), then routes missing from the document."""
+    """The endpoint coverage table of docs/endpoints.md (markdown), then routes missing from the document."""
     ours = {_shape(m, p) for m, p in implemented(routes)}
     documented = spec_operations(spec)
     lines = ["| Novu endpoint | Operation | novu-mock |", "| --- | --- | --- |"]

@@ -29,7 +29,18 @@ class CliServer:
     def __init__(self, *args: str) -> None:
         self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "novu_mock", "serve", "--port", "0", *FIXTURE_ARGS, *args],
+            # --quiet: nobody reads the pipe after the banner, and a full pipe would block.
+            [
+                sys.executable,
+                "-m",
+                "novu_mock",
+                "serve",
+                "--port",
+                "0",
+                "--quiet",
+                *FIXTURE_ARGS,
+                *args,
+            ],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,

@@ -260,8 +260,7 @@
       ["Cancelled", r.canceled ? "yes" : "no"],
     ];
     $("detail-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
-    const sent = { to: r.to, payload: r.payload, overrides: r.overrides, actor: r.actor, tenant: r.tenant };
-    $("detail-request").textContent = json(sent);
+    $("detail-request").textContent = json(r.sent);
     $("detail-answer").textContent = json(r.answer);
     $("detail-http").textContent = r.httpStatus ? `HTTP ${r.httpStatus}` : "(rebuilt from the record)";
     $("detail-notes").replaceChildren(
@@ -480,6 +479,9 @@
     try {
       const v = await api("/dashboard/version");
       $("live").classList.remove("down");
+      const warnings = v.warnings || [];
+      $("warnings").hidden = warnings.length === 0;
+      $("warnings").replaceChildren(...warnings.map((w) => el("p", {}, w)));
       const environments = v.environments.join(",");
       const next = [v.triggers, v.last, v.requests, environments].join("|");
       if (signature === null || !signature.endsWith(`|${environments}`)) {
