@@ -91,7 +91,7 @@ def test_rendered_messages_and_skips(api: Api) -> None:
     mail = got[("ada", "email")]
     assert mail["subject"] == "Welcome to Acme"
     assert mail["content"] == f"<p>Hello Ada (Acme Inc, {txn})</p>"
-    assert mail["to"] == {"email": "ada@example.com"} and mail["providerId"] == "novu-email"
+    assert mail["to"] == {"email": "ada@example.com"} and mail["providerId"] == "sendgrid"
     assert got[("bob", "sms")]["content"] == "Your code is 1234"
     assert got[("bob", "sms")]["subject"] is None
     [skip] = skips(api)
@@ -348,8 +348,9 @@ def test_email_overrides_apply_as_novu_merges_them(api: Api) -> None:
     seed(api)
     overrides = {
         "email": {"from": "team@example.com", "senderName": "Team", "replyTo": "help@example.com"},
-        "novu-email": {"senderName": "Provider"},
-        "steps": {"mail": {"providers": {"novu-email": {"replyTo": "step@example.com"}}}},
+        # keyed by the provider of the environment's email integration (sendgrid in default.yaml)
+        "sendgrid": {"senderName": "Provider"},
+        "steps": {"mail": {"providers": {"sendgrid": {"replyTo": "step@example.com"}}}},
     }
     trigger(api, overrides=overrides)
     [mail] = messages(api, channel="email")

@@ -11,8 +11,11 @@ from .._admin import clock as _clock
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
 from .._admin import outbox_view as _outbox_view
+from .._novu import activity_stats as _activity_stats
 from .._novu import events as _events
+from .._novu import integrations as _integrations
 from .._novu import outbox as _outbox
+from .._novu import subscriber_links as _subscriber_links
 from .._novu import subscribers as _subscribers
 from .._novu import tenants as _tenants
 from .._novu import topics as _topics
@@ -145,6 +148,32 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v2/workflows", _workflows.list_v2),
     Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
     Route("GET", "/v1/workflows", _workflows.list_v1),
+    Route("GET", "/v1/integrations", _integrations.list_integrations),
+    Route("POST", "/v1/integrations", _integrations.create_integration),
+    Route("GET", "/v1/integrations/active", _integrations.active_integrations),
+    Route(
+        "GET",
+        "/v1/integrations/webhook/provider/{providerOrIntegrationId}/status",
+        _integrations.webhook_status,
+    ),
+    Route("PUT", "/v1/integrations/{integrationId}", _integrations.update_integration),
+    Route("DELETE", "/v1/integrations/{integrationId}", _integrations.delete_integration),
+    Route("POST", "/v1/integrations/{integrationId}/set-primary", _integrations.set_primary),
+    Route("GET", "/v1/notifications/stats", _activity_stats.stats),
+    Route("GET", "/v1/notifications/graph/stats", _activity_stats.graph_stats),
+    _configuration(
+        "PATCH", "/v1/subscribers/{subscriberId}/online-status", _subscriber_links.online_status
+    ),
+    _configuration(
+        "GET",
+        "/v1/subscribers/{subscriberId}/credentials/{providerId}/oauth",
+        _subscriber_links.chat_oauth,
+    ),
+    _configuration(
+        "GET",
+        "/v1/subscribers/{subscriberId}/credentials/{providerId}/oauth/callback",
+        _subscriber_links.chat_oauth_callback,
+    ),
     Route("GET", "/_mock/health", _admin.health, admin=True),
     Route("POST", "/_mock/reset", _admin.reset, admin=True),
     Route("POST", "/_mock/fixtures", _admin.add_fixtures, admin=True),

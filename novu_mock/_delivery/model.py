@@ -31,6 +31,7 @@ NO_DEVICE_TOKENS = (
     "Subscriber credentials is missing the tokens for sending a push notification message"
 )
 NO_WEBHOOK_URL = "Webhook URL for the chat channel is missing"
+NO_ACTIVE_INTEGRATION = "Subscriber does not have an active integration"
 
 
 # Ids shaped like MongoDB's ObjectId: a random prefix per process and a counter, so a run makes
@@ -45,7 +46,7 @@ def new_id() -> str:
 
 class Skip:
     """Why a channel step made no message: `reason` is one of `condition`, `preference`,
-    `no_address`; `detail` is Novu's execution-detail text."""
+    `no_integration`, `no_address`; `detail` is Novu's execution-detail text."""
 
     __slots__ = ("detail", "level", "reason")
 

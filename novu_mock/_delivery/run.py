@@ -5,17 +5,18 @@ events costs a list append each. `flush` runs what is queued before anything rea
 the state a run depends on (any non-trigger call of the environment, every Python read, a
 trigger that upserts subscriber data). Each recipient's run is a `RecipientRun` over the step
 list: it stops at a delay or digest step (`suspended`) and `resume()` goes on from the next step,
-which is what a scheduler of pending work needs. The provider of each channel comes from
-`provider_for`, the one place an integrations store plugs in.
+which is what a scheduler of pending work needs. The provider of each channel is the
+environment's integration that Novu's worker would select (`select_integration`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .integration import select_integration
 from .model import (
     FILTER_STEPS,
+    NO_ACTIVE_INTEGRATION,
     NO_DEVICE_TOKENS,
     NO_RECIPIENT,
     NO_WEBHOOK_URL,
@@ -55,18 +56,6 @@ SUBSCRIBER_CONTEXT = (
     "timezone",
     "data",
 )
-
-
-def default_provider(env: Environment, channel: str, address: Any) -> str:
-    """The provider that sends `channel`: for push and chat the one whose credentials the
-    subscriber has, else Novu's own for the channel."""
-    if isinstance(address, tuple):
-        return str(address[0])
-    return DEFAULT_PROVIDERS[channel]
-
-
-# Replaceable: an integrations store decides the provider per environment and channel.
-provider_for: Callable[[Environment, str, Any], str] = default_provider
 
 
 def address_of(subscriber: dict[str, Any], channel: str) -> Any:
@@ -170,11 +159,24 @@ def run_channel_step(
     if not enabled:
         job.skip, job.status = Skip("preference", DETAILS[level], level), "skipped"
         return
+    # Novu's worker picks the integration before it looks for the address, except for push and
+    # chat, whose integration is the one of the provider the subscriber has credentials for.
+    integration = None
+    if channel not in ("push", "chat"):
+        integration = select_integration(env, notification.record, channel)
+        if integration is None:
+            job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
+            return
     address = address_of(subscriber, channel)
     if address is None:
         job.skip, job.status = Skip("no_address", _NO_ADDRESS[channel]), "failed"
         return
-    message = Message(notification, job, provider_for(env, channel, address), address, now)
+    if integration is None:
+        integration = env.integrations.for_provider(channel, str(address[0]))
+        if integration is None:
+            job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
+            return
+    message = Message(notification, job, integration.provider_id, address, now)
     job.message = message
     job.status = "completed"
     env.messages.append(message)

@@ -138,9 +138,15 @@ def feed_item_view(message: Message) -> dict[str, Any]:
     return view
 
 
-def _provider(job: Job) -> str:
+def _provider(notification: Notification, job: Job) -> str:
+    """The message's provider; else, as Novu's worker stamps a job when it creates it
+    (subscriber-job-bound.usecase.ts getProviderId), the first active integration's, and Novu's
+    own when the channel has none."""
     if job.message is not None:
         return job.message.provider_id
+    for integration in notification.env.integrations:
+        if integration.channel == job.step.type and integration.active:
+            return integration.provider_id
     from .run import DEFAULT_PROVIDERS
 
     return DEFAULT_PROVIDERS.get(job.step.type, "novu")
@@ -148,7 +154,7 @@ def _provider(job: Job) -> str:
 
 def job_view(notification: Notification, job: Job) -> dict[str, Any]:
     """ActivityNotificationJobResponseDto"""
-    provider = _provider(job)
+    provider = _provider(notification, job)
     step = job.step
     jid = job_id(notification, job)
     stamp = iso_utc(job.at)

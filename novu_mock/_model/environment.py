@@ -29,6 +29,7 @@ from .entities import (
     subscriber_fixture,
     tenant_fixture,
 )
+from .integrations import DEFAULT_INTEGRATIONS, Integrations
 from .records import Journal, RequestRecord, TriggerRecord
 from .scheduler import Scheduler
 from .values import mask_key, object_id
@@ -78,6 +79,11 @@ class Environment:
         self.rate_limits: dict[str, float] | None = None
         # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
         self.scheduler = Scheduler()
+        self.integrations = Integrations(self.id, self.organization_id)
+        fixtures = list(fixtures)
+        if not any("integrations" in doc for doc in fixtures):
+            # Fixtures that never mention integrations get one active per channel.
+            fixtures.insert(0, {"integrations": list(DEFAULT_INTEGRATIONS)})
         for doc in fixtures:
             self.merge(doc, now)
 
@@ -124,6 +130,8 @@ class Environment:
             self.topics[spec["key"]] = Topic(
                 spec["key"], spec.get("name"), spec.get("subscribers") or [], stamp
             )
+        for spec in doc.get("integrations") or []:
+            self.integrations.seed(spec, stamp)
         self.outcomes.extend(doc.get("outcomes") or [])
         self.settings.update(doc.get("settings") or {})
         if "rateLimits" in doc:
@@ -136,6 +144,7 @@ class Environment:
             "subscribers": [subscriber_fixture(s) for s in self.subscribers.values()],
             "tenants": [tenant_fixture(t) for t in self.tenants.values()],
             "topics": [t.to_fixture() for t in self.topics.values()],
+            "integrations": [i.to_fixture() for i in self.integrations],
             "outcomes": copy.deepcopy(self.outcomes),
             "settings": dict(self.settings),
         }

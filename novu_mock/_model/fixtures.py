@@ -20,6 +20,13 @@ from .._delivery.validation import (
     redirect_check,
     template_check,
 )
+from .integrations import (
+    CHANNELS,
+    CHANNELS_WITH_PRIMARY,
+    CREDENTIAL_BOOLEANS,
+    CREDENTIAL_OBJECTS,
+    CREDENTIAL_STRINGS,
+)
 
 STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
 STATUSES = (
@@ -42,6 +49,7 @@ DOCUMENT_KEYS = (
     "settings",
     "rateLimits",
     "faults",
+    "integrations",
 )
 RATE_LIMIT_CATEGORIES = ("trigger", "configuration", "global")
 
@@ -229,6 +237,71 @@ _topic = _object(
         "subscribers": (_list_of(_nonempty), False),
     }
 )
+_credentials = _object(
+    {
+        **{k: (_string, False) for k in CREDENTIAL_STRINGS},
+        **{k: (_boolean, False) for k in CREDENTIAL_BOOLEANS},
+        **{k: (_mapping, False) for k in CREDENTIAL_OBJECTS},
+    }
+)
+_condition_part = _object(
+    {
+        "on": (_one_of(("tenant",)), True),
+        "field": (_nonempty, True),
+        "operator": (
+            _one_of(
+                (
+                    "EQUAL",
+                    "NOT_EQUAL",
+                    "LARGER",
+                    "SMALLER",
+                    "LARGER_EQUAL",
+                    "SMALLER_EQUAL",
+                    "IN",
+                    "NOT_IN",
+                    "IS_DEFINED",
+                )
+            ),
+            True,
+        ),
+        "value": (_expect("a string", lambda v: isinstance(v, str)), False),
+    }
+)
+_condition = _object(
+    {
+        "isNegated": (_boolean, False),
+        "type": (_string, False),
+        "value": (_one_of(("AND", "OR")), False),
+        "children": (_list_of(_condition_part), False),
+    }
+)
+
+
+def _integration(value: Any, path: str, problems: list[str]) -> None:
+    before = len(problems)
+    _object(
+        {
+            "identifier": (_nonempty, True),
+            "providerId": (_nonempty, True),
+            "channel": (_one_of(CHANNELS), True),
+            "name": (_string, False),
+            "active": (_boolean, False),
+            "primary": (_boolean, False),
+            "credentials": (_credentials, False),
+            "conditions": (_list_of(_condition), False),
+        }
+    )(value, path, problems)
+    if len(problems) > before or value.get("primary") is not True:
+        return
+    if value["channel"] not in CHANNELS_WITH_PRIMARY:
+        problems.append(
+            f"{path}.primary: expected primary only on email or sms integrations (Novu has no "
+            f"primary for {value['channel']}); got true"
+        )
+    elif value.get("active") is False:
+        problems.append(f"{path}.primary: a primary integration is active; got active: false")
+
+
 _outcome = _object(
     {
         "when": (
@@ -321,6 +394,7 @@ _document = _object(
         "settings": (_object({"recipientValidation": (_boolean, False)}), False),
         "rateLimits": (_object({c: (_rate, False) for c in RATE_LIMIT_CATEGORIES}), False),
         "faults": (_list_of(fault_problems), False),
+        "integrations": (_list_of(_integration), False),
     }
 )
 
@@ -329,6 +403,7 @@ _IDS = {
     "subscribers": "subscriberId",
     "tenants": "identifier",
     "topics": "key",
+    "integrations": "identifier",
 }
 
 

@@ -53,8 +53,8 @@ def subscriber_view(env: Environment, entity: dict[str, Any]) -> dict[str, Any]:
         channel_view(env, c) for c in entity.get("channels") or [] if isinstance(c, dict)
     ]
     view["topics"] = topics_of(env, entity["subscriberId"])
-    view["isOnline"] = None
-    view["lastOnlineAt"] = None
+    view["isOnline"] = entity.get("isOnline")
+    view["lastOnlineAt"] = entity.get("lastOnlineAt")
     view["_organizationId"] = env.organization_id
     view["_environmentId"] = env.id
     view["deleted"] = False

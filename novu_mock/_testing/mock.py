@@ -169,7 +169,7 @@ class NovuMock:
     @property
     def skips(self) -> list[dict[str, Any]]:
         """Channel steps that made no message, with `reason` (`condition`, `preference`,
-        `no_address`) and Novu's `detail`, oldest first."""
+        `no_integration`, `no_address`) and Novu's `detail`, oldest first."""
         from .._delivery.records import skip_records
 
         return skip_records(self.engine)

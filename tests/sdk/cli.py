@@ -95,3 +95,9 @@ class Admin:
         assert response.status_code == 200, response.text
         data: list[dict[str, Any]] = response.json()["data"]
         return data
+
+    def state(self) -> dict[str, Any]:
+        response = httpx.get(f"{self.url}/_mock/state", headers=self.headers)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data

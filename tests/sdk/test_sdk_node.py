@@ -37,6 +37,7 @@ CASES = (
     "subscriberIdMissingTrigger",
     "subscriberIdMissingBulk",
     "trailingSlash",
+    "integrations",
     "delivery",
 )
 TRIGGER = {"name": "status-processed", "to": "status-user", "payload": PAYLOAD}
@@ -69,6 +70,14 @@ DELIVERY_FIXTURES: dict[str, Any] = {
         },
         {"subscriberId": "nomail"},
     ],
+}
+INTEGRATION = {
+    "providerId": "mailgun",
+    "channel": "email",
+    "identifier": "sdk-mailgun",
+    "credentials": {"apiKey": "secret", "domain": "mg.example.com"},
+    "active": True,
+    "check": False,
 }
 
 
@@ -135,6 +144,7 @@ def report(
         **NODE_INPUT,
         "trigger": TRIGGER,
         "subscriberIdMissing": MISSING,
+        "integration": INTEGRATION,
         "delivery": DELIVERY_FIXTURES,
     }
     data = {
@@ -239,6 +249,27 @@ def test_trailing_slash_base_url(report: Report) -> None:
         f"{prefix}/events/trigger/bulk",
         f"{prefix}/events/trigger/none",
     ]
+
+
+def test_integrations_create_primary_deactivate_delete(report: Report) -> None:
+    result = report.value("integrations")
+    created, primary, updated = result["created"], result["primary"], result["updated"]
+    assert (created["identifier"], created["active"], created["primary"]) == (
+        "sdk-mailgun",
+        True,
+        False,  # the bundled sendgrid integration is the email primary
+    )
+    assert created["credentials"] in (None, {})  # never echoed
+    assert (primary["primary"], primary["active"]) == (True, True)
+    assert "sdk-mailgun" in [i["identifier"] for i in result["active"]]
+    assert (updated["active"], updated["primary"]) == (False, False)
+    listed = {i["identifier"]: i for i in result["listed"]}
+    assert listed["sendgrid"]["primary"] is False  # set-primary took the flag, nobody got it back
+    assert "sdk-mailgun" not in [i["identifier"] for i in result["rest"]]
+    if report.sdk == "@novu/node":
+        assert result["webhook"] is True
+    state = {i["identifier"]: i for i in report.admin("integrations").state()["integrations"]}
+    assert "sdk-mailgun" not in state and state["sendgrid"]["credentials"]["apiKey"] == "SG.mock"
 
 
 def test_delivery_read_apis_through_novu_api(report: Report) -> None:

@@ -534,7 +534,7 @@
         "article",
         attrs,
         head(el("strong", { className: "subject" }, m.subject || "(no subject)")),
-        el("div", { className: "muted to" }, `to ${m.to.email} · step ${m.stepId} · ${m.workflowId}`),
+        el("div", { className: "muted to" }, `to ${m.to.email} · ${m.providerId} · step ${m.stepId} · ${m.workflowId}`),
         // The email's HTML is served on its own with a CSP that sandboxes it; the frame is
         // sandboxed too (no scripts, no same origin, no forms, no popups).
         el("iframe", {
@@ -580,7 +580,7 @@
       head(el("strong", { className: "subject" }, m.subject || ""), m.seen ? null : el("span", { className: "badge unseen" }, "unseen")),
       el("p", { className: "content" }, m.content),
       url ? el("div", { className: "muted cta" }, `→ ${url}`) : null,
-      el("div", { className: "muted" }, `step ${m.stepId} · ${m.workflowId}`),
+      el("div", { className: "muted" }, `step ${m.stepId} · ${m.workflowId} · ${m.providerId}`),
     );
   }
 
@@ -588,7 +588,7 @@
     return el(
       "li",
       { className: "skip", dataset: { channel: s.channel, reason: s.reason } },
-      el("span", { className: "badge skip-reason" }, s.reason.replace("_", " ")),
+      el("span", { className: "badge skip-reason" }, s.reason.replaceAll("_", " ")),
       ` ${s.channel} step ${s.stepId} of ${s.workflowId}: `,
       el("span", { className: "detail" }, s.detail),
     );

@@ -55,6 +55,18 @@ function operations(url, key) {
       bulk: async (events) => (await novu.triggerBulk({ events: events.map(toApiEvent) })).result,
       broadcast: async (name, payload) => (await novu.triggerBroadcast({ name, payload })).result,
       cancel: async (transactionId) => (await novu.cancel(transactionId)).result,
+      integrations: async (body) => {
+        const created = (await novu.integrations.create(body)).result;
+        const primary = (await novu.integrations.setAsPrimary(created.id)).result;
+        const active = (await novu.integrations.listActive()).result;
+        const updated = (await novu.integrations.update({ active: false }, created.id)).result;
+        const listed = (await novu.integrations.list()).result;
+        const rest = (await novu.integrations.delete(created.id)).result;
+        const pick = (i) => ({ id: i.id, identifier: i.identifier, providerId: i.providerId,
+          active: i.active, primary: i.primary, credentials: i.credentials ?? null });
+        return { created: pick(created), primary: pick(primary), active: active.map(pick),
+          updated: pick(updated), listed: listed.map(pick), rest: rest.map(pick) };
+      },
     };
   }
   const legacy = legacyClient(url, key);
@@ -63,6 +75,19 @@ function operations(url, key) {
     bulk: async (events) => (await legacy.bulkTrigger(events)).data.data,
     broadcast: async (name, payload) => (await legacy.broadcast(name, { payload })).data.data,
     cancel: async (transactionId) => (await legacy.events.cancel(transactionId)).data.data,
+    integrations: async ({ providerId, ...body }) => {
+      const created = (await legacy.integrations.create(providerId, body)).data.data;
+      const primary = (await legacy.integrations.setIntegrationAsPrimary(created._id)).data.data;
+      const active = (await legacy.integrations.getActive()).data.data;
+      const updated = (await legacy.integrations.update(created._id, { active: false })).data.data;
+      const listed = (await legacy.integrations.getAll()).data.data;
+      const rest = (await legacy.integrations.delete(created._id)).data.data;
+      const webhook = (await legacy.integrations.getWebhookProviderStatus("sendgrid")).data.data;
+      const pick = (i) => ({ id: i._id, identifier: i.identifier, providerId: i.providerId,
+        active: i.active, primary: i.primary, credentials: i.credentials ?? null });
+      return { created: pick(created), primary: pick(primary), active: active.map(pick),
+        updated: pick(updated), listed: listed.map(pick), rest: rest.map(pick), webhook };
+    },
   };
 }
 
@@ -78,6 +103,7 @@ const cased = {
   tooManyEvents: (ops) => ops.bulk(cases.tooManyEvents),
   subscriberIdMissingTrigger: (ops) => ops.trigger(cases.subscriberIdMissing),
   subscriberIdMissingBulk: (ops) => ops.bulk([cases.subscriberIdMissing]),
+  integrations: (ops) => ops.integrations(cases.integration),
 };
 
 // Delivery's read APIs (DESIGN 9) through @novu/api: messages, activity feed, in-app feed,
