@@ -25,6 +25,8 @@ SECTIONS = (
     "memory",
     "scaling",
     "delivery",
+    "bounded",
+    "proxy",
     "time",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -56,6 +58,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .memory import memory_rows
 
         return memory_rows
+    if name == "bounded":
+        from .bounded import bounded_rows
+
+        return bounded_rows
     if name == "delivery":
         from .delivery import delivery_rows
 
@@ -64,6 +70,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .scheduling import time_rows
 
         return time_rows
+    if name == "proxy":
+        from .proxy import proxy_rows
+
+        return proxy_rows
     from .engine import scaling_rows
 
     return scaling_rows

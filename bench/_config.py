@@ -23,6 +23,11 @@ class Sizes:
     store_sizes: tuple[int, ...]
     topic_sizes: tuple[int, ...]
     scaling_calls: int
+    moto_queue_sizes: tuple[int, ...]  # messages queued when moto's growth is sampled
+    collect_runs: int  # pytest --collect-only runs per side
+    fresh_key_calls: int  # bulk(100) calls with a fresh Idempotency-Key against serve
+    body_mb: int  # size of each oversized body sent to serve
+    throwaway_keys: int  # API keys used once, then a reset without a key
 
 
 FULL = Sizes(
@@ -42,6 +47,11 @@ FULL = Sizes(
     store_sizes=(10, 10_000, 1_000_000),
     topic_sizes=(10_000, 100_000),
     scaling_calls=60,
+    moto_queue_sizes=(0, 1_000, 3_200),
+    collect_runs=10,
+    fresh_key_calls=2_000,
+    body_mb=100,
+    throwaway_keys=5_000,
 )
 
 SMOKE = Sizes(
@@ -61,4 +71,9 @@ SMOKE = Sizes(
     store_sizes=(10, 1_000),
     topic_sizes=(100, 1_000),
     scaling_calls=3,
+    moto_queue_sizes=(0, 100),
+    collect_runs=2,
+    fresh_key_calls=20,
+    body_mb=2,
+    throwaway_keys=50,
 )

@@ -58,6 +58,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "req/s":
         return f"{value:,.0f} req/s"
+    if unit == "MB":
+        return f"{value:.1f} MB"
     if unit == "B":
         return f"{value:,.0f} B"
     return f"{value:.3g} {unit}"

@@ -18,17 +18,3 @@ def samples_ms(fn: Callable[[], Any], count: int, warmup: int = 0) -> list[float
         fn()
         out.append((clock() - start) * 1000.0)
     return out
-
-
-def batch_ms(fn: Callable[[], Any], count: int) -> float:
-    """Mean milliseconds per call over `count` back-to-back calls."""
-    start = time.perf_counter()
-    for _ in range(count):
-        fn()
-    return (time.perf_counter() - start) * 1000.0 / count
-
-
-def median(values: list[float]) -> float:
-    data = sorted(values)
-    mid = len(data) // 2
-    return data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2

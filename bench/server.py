@@ -33,8 +33,8 @@ _URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
 
 @contextmanager
-def _process(args: list[str]) -> Iterator[str]:
-    """A server subprocess; yields the base URL it prints."""
+def _process(args: list[str]) -> Iterator[tuple[str, int]]:
+    """A server subprocess; yields the base URL it prints and its process id."""
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None
@@ -49,7 +49,7 @@ def _process(args: list[str]) -> Iterator[str]:
         if url is None:
             raise RuntimeError(f"server did not start: {' '.join(args)}")
         time.sleep(0.3)  # uvicorn prints nothing when ready; the socket is already bound
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -57,6 +57,8 @@ def _process(args: list[str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _load(
@@ -152,7 +154,7 @@ def server_rows(sizes: Sizes, loadgen: str = "auto") -> list[Row]:
         for kind, (path, _, _) in kinds.items():
             # One pair of fresh servers per kind, so the journal of one does not weigh on the other.
             bare_cmd = [sys.executable, "-m", "bench._bare_app", str(canned[kind])]
-            with _process(mock_cmd) as mock_url, _process(bare_cmd) as bare_url:
+            with _process(mock_cmd) as (mock_url, _), _process(bare_cmd) as (bare_url, _):
                 urls = {"mock": mock_url, "bare": bare_url}
                 for side in ("mock", "bare"):  # warm-up
                     _load(

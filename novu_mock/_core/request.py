@@ -29,10 +29,16 @@ def _finite(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# One decoder for every call: json.loads with options builds a decoder (and its scanner) per call.
+_decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
+
+
 def parse_json(raw: bytes) -> Any:
     """JSON as body-parser reads it; ValueError with a position for anything else."""
     text = raw.decode("utf-8")
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+    if text.startswith("\ufeff"):  # as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _decoder.decode(text)
 
 
 class Host(Protocol):
