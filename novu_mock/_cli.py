@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from ._model.clock import CLOCK_MODES, Clock
 from ._model.fixtures import FixtureError, bundled, load
 from ._proxy import cli as _proxy_cli
 from ._transports.server import HEADER_TIMEOUT, MAX_CONNECTIONS
@@ -129,10 +130,26 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("NOVU_MOCK_QUIET", "") not in ("", "0", "false"),
         help="no log line per request (method, path, status, workflow, ms) on stdout",
     )
+    serve.add_argument(
+        "--clock",
+        choices=CLOCK_MODES,
+        default=_env_clock(),
+        help="real (default): delayed and digested work runs when the wall clock reaches it; "
+        "virtual: time stands still until POST /_mock/clock moves it",
+    )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
     _proxy_cli.add_commands(commands)
     return parser
+
+
+def _env_clock() -> str:
+    mode = os.environ.get("NOVU_MOCK_CLOCK", "").strip() or "real"
+    if mode not in CLOCK_MODES:
+        raise SystemExit(
+            f"novu-mock: NOVU_MOCK_CLOCK: expected one of {', '.join(CLOCK_MODES)}; got {mode!r}"
+        )
+    return mode
 
 
 def _env_list(name: str, sep: str) -> list[str]:
@@ -167,6 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
         engine = Engine(
             paths,
             keys or None,
+            clock=Clock.of_mode(args.clock),
             journal_limit=args.journal_limit or None,
             max_environments=args.max_environments or None,
         )
@@ -210,6 +228,7 @@ def _serve(args: argparse.Namespace) -> int:
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records of each key are kept")
+    print(f"  clock:    {args.clock} (GET/POST /_mock/clock)")
     if not args.quiet:
         print("  log:      one line per request (method, path, status, workflow, ms); --quiet")
     print("  state:    in memory only; a restart starts again from the fixtures")

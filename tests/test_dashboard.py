@@ -21,7 +21,7 @@ import httpx
 import pytest
 import uvicorn
 
-from novu_mock import Call, Engine, Reply, bundled, create_app
+from novu_mock import Call, Clock, Engine, Reply, bundled, create_app
 from novu_mock._model.environment import Environment
 from novu_mock._model.records import TriggerRecord
 
@@ -198,6 +198,7 @@ def test_existing_triggers_listing_is_unchanged() -> None:
         "canceled",
         "forced",
         "notes",
+        "jobs",  # DESIGN section 10: held delay and digest steps
         "environment",
     }
     only = data(get(engine, "/_mock/triggers", "subscriberId=user-2"))["data"]
@@ -256,7 +257,17 @@ def test_detail_answer_is_rebuilt_when_the_request_is_gone() -> None:
 
 
 def test_subscribers_view_counts_channels_of_active_steps() -> None:
-    engine = Engine([bundled()])
+    # order-shipped waits an hour first, so that its trigger has pending work to cancel.
+    shipped = {
+        "workflowId": "order-shipped",
+        "steps": [
+            {"type": "delay", "amount": 1, "unit": "hours"},
+            {"type": "sms"},
+            {"type": "push"},
+            {"type": "chat", "active": False},
+        ],
+    }
+    engine = Engine([bundled(), {"workflows": [shipped]}], clock=Clock.virtual())
     bulk(
         engine,
         # welcome: in_app + email, to user-1 and (through the topic) user-1 and user-2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import os
 import threading
@@ -12,11 +13,13 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from .._delivery.run import settle
+from .._delivery.schedule import settle_all
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.masks import Masks
 from .._model.records import Journal, RequestRecord, TriggerRecord
+from .._model.scheduler import Timeline
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
@@ -101,6 +104,8 @@ class Engine:
         self._faults = Faults()
         self._rate_limiter = RateLimiter()
         self._idempotency = Idempotency(journal_limit)
+        self.timeline = Timeline(self)
+        self.timeline.prepare = functools.partial(settle_all, self)
         self._retry_watch = RetryWatch()
         self.masks = Masks()  # the one place keys become masks (DESIGN section 6)
 
@@ -120,11 +125,24 @@ class Engine:
             seeded = self.clock.now() if now is None else now
             env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
             env.masked = self.masks.of(key)
+
+            env.scheduler.timeline = self.timeline
             self._environments[key] = env
             if self.max_environments is not None:
                 while len(self._environments) > self.max_environments:
                     self._environments.popitem(last=False)[1].discard()
             return env
+
+    @property
+    def lock(self) -> Any:
+        """The engine's lock (re-entrant): hold it to read or change environments from outside
+        a call (delivery's reads, the clock and its timer)."""
+        return self._lock
+
+    @property
+    def environments(self) -> Mapping[str, Environment]:
+        """The environments by API key (read-only; hold `lock`)."""
+        return self._environments
 
     def _existing(self, key: str | None) -> Environment | None:
         return self._environments.get(key) if key is not None else None
@@ -161,6 +179,8 @@ class Engine:
         url = call.url
         with self._lock:
             now = self.clock.now()
+            if self.timeline.active:  # work that came due (real clock, or a clock moved by hand)
+                self.timeline.run_due(now)
             stamp = iso_utc(now)
             path = normalise(call.path)
             found = self._router.match(method, path)
@@ -197,6 +217,8 @@ class Engine:
                 if oversize and found is not None:
                     req.env = self._owner(call)
                 self._record_request(req, reply, started, brief=oversize or found is None)
+                if req.env is not None and req.env.scheduler.awaiting and self.clock.mode == "real":
+                    self.timeline.poke()  # queued runs will hold delays the timer must see
         return reply
 
     def _owner(self, call: Call) -> Environment | None:
@@ -306,13 +328,17 @@ class Engine:
                 if key is None and (self.api_keys is None or env.key not in self.api_keys):
                     del self._environments[env.key]
                 else:
-                    self._environments[env.key] = env.fresh(self._documents, now)
+                    fresh = env.fresh(self._documents, now)
+                    fresh.scheduler.timeline = self.timeline
+                    self._environments[env.key] = fresh
 
     def restart(self, documents: Iterable[Mapping[str, Any]], clock: Clock) -> None:
         """Back to these fixture documents, this clock and no environment at all (the
         plugin's session server between tests)."""
         with self._lock:
             self._documents[:] = documents
+            for env in self._environments.values():
+                env.discard()  # its pending work goes with it
             self._environments.clear()
             self.clock = clock
             self.reset()

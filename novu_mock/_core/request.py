@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from .._model.clock import Clock
 from .._model.environment import Environment
 from .._model.limits import MAX_DEPTH, MAX_EVENT_DEPTH, deeper_than
 from .._model.masks import Masks
 from .._model.records import RequestRecord, TriggerRecord
+from .._model.scheduler import Timeline
 from .errors import NovuError
 from .http import Call
 
@@ -85,6 +87,19 @@ class Host(Protocol):
     def delivered(self, key: str | None = None) -> list[Environment]: ...
 
     def locked(self) -> threading.RLock: ...
+
+    # Delivery (DESIGN 9) and time (DESIGN 10): reads under the lock, the clock, pending work.
+    clock: Clock
+    journal_limit: int | None
+
+    @property
+    def timeline(self) -> Timeline: ...
+
+    @property
+    def lock(self) -> Any: ...
+
+    @property
+    def environments(self) -> Mapping[str, Environment]: ...
 
 
 class Request:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .._core.text import js_trim
+from .._delivery.schedule import timing_problems
 from .._delivery.validation import (
     conditions_check,
     preferences_check,
@@ -173,6 +174,18 @@ def _json_schema(value: Any, path: str, problems: list[str]) -> None:
         problems.append(f"{path}: expected a valid JSON Schema; {exc.message}")
 
 
+def _anything(value: Any, path: str, problems: list[str]) -> None:
+    return None
+
+
+def _both(first: _Check, second: _Check) -> _Check:
+    def check(value: Any, path: str, problems: list[str]) -> None:
+        first(value, path, problems)
+        second(value, path, problems)
+
+    return check
+
+
 _step = _object(
     {
         "type": (_one_of(STEP_TYPES), True),
@@ -185,8 +198,15 @@ _step = _object(
         "avatar": (template_check, False),
         "redirect": (redirect_check, False),
         "conditions": (conditions_check, False),
+        # Time (DESIGN 10): delay and digest steps; checked together by timing_problems.
+        "amount": (_anything, False),
+        "unit": (_anything, False),
+        "delayPath": (_anything, False),
+        "digestKey": (_anything, False),
+        "lookBackWindow": (_anything, False),
     }
 )
+_step = _both(_step, timing_problems)
 _workflow = _object(
     {
         "workflowId": (_nonempty, True),

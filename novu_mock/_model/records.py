@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from .clock import iso_utc
 from .entities import Workflow
+from .scheduler import Job
 
 
 class Owner(Protocol):
@@ -42,6 +43,7 @@ class TriggerRecord:
         "environment",
         "error",
         "forced",
+        "jobs",
         "notes",
         "overrides",
         "payload",
@@ -90,6 +92,7 @@ class TriggerRecord:
         self.bulk_index = bulk_index
         self.received_at = received_at
         self.canceled = False
+        self.jobs: list[Job] = []  # held delay and digest steps (the scheduler's jobs)
         self.forced = forced
         self.notes = notes
         self.environment = environment
@@ -113,6 +116,7 @@ class TriggerRecord:
             "canceled": self.canceled,
             "forced": self.forced,
             "notes": list(self.notes),
+            "jobs": [job.to_dict() for job in self.jobs],
             "environment": self.environment.masked,
         }
 

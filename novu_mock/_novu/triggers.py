@@ -8,6 +8,7 @@ from typing import Any
 
 from .._core.errors import NovuError
 from .._delivery.run import flush, queue
+from .._delivery.schedule import check_delay_paths, has_delay_path, holds
 from .._model.environment import Environment
 from .._model.records import TriggerRecord
 from .._model.values import identifier_of
@@ -158,6 +159,8 @@ def _check_workflow(env: Environment, event: dict[str, Any]) -> None:
         problems = payload_problems(workflow.validator(), event.get("payload") or {})
         if problems:
             raise payload_error(problems, workflow.payload_schema)
+    if has_delay_path(workflow):
+        check_delay_paths(workflow, event.get("payload") or {})
 
 
 def _dispatch(
@@ -217,7 +220,10 @@ def _dispatch(
     )
     env.record_processed(transaction_id, record)
     if reached:
-        queue(env, record, env.workflows[event["name"]], ctx.now)
+        workflow = env.workflows[event["name"]]
+        queue(env, record, workflow, ctx.now)
+        if holds(workflow):
+            env.scheduler.awaiting = True  # a real clock's timer runs the queue (DESIGN 10)
     return answer
 
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
     from .._core.engine import Engine
 
+if TYPE_CHECKING:
+    from .._testing.clock import MockClock
+
 
 class Served(Protocol):
     """What the server needs of the `NovuMock` it serves (the mock imports this module, so
@@ -48,6 +51,10 @@ class Served(Protocol):
 
     @property
     def assert_not_triggered(self) -> Callable[..., None]: ...
+
+    # Delivery (DESIGN 9) and time (DESIGN 10):
+    @property
+    def clock(self) -> MockClock: ...
 
     @property
     def messages(self) -> list[dict[str, Any]]: ...
@@ -269,6 +276,10 @@ class MockServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def clock(self) -> MockClock:
+        return self.mock.clock
 
     @property
     def triggers(self) -> list[dict[str, Any]]:
