@@ -26,6 +26,8 @@ SECTIONS = (
     "scaling",
     "delivery",
     "bounded",
+    "proxy",
+    "time",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -64,6 +66,14 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .delivery import delivery_rows
 
         return delivery_rows
+    if name == "time":
+        from .scheduling import time_rows
+
+        return time_rows
+    if name == "proxy":
+        from .proxy import proxy_rows
+
+        return proxy_rows
     from .engine import scaling_rows
 
     return scaling_rows
