@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -100,6 +100,9 @@ class Engine:
         self._rate_limiter = RateLimiter()
         self._idempotency = Idempotency(journal_limit)
         self._retry_watch = RetryWatch()
+        # Called after a reset without a key has dropped environments (outside the lock): the
+        # server uses it to hand the freed memory back at once (see `_cli._reclaim_memory`).
+        self.after_full_reset: Callable[[], None] | None = None
 
     # -- environments -----------------------------------------------------------------------
 
@@ -295,6 +298,8 @@ class Engine:
                     del self._environments[env.key]
                 else:
                     self._environments[env.key] = env.fresh(self._documents, now)
+        if key is None and self.after_full_reset is not None:
+            self.after_full_reset()
 
     def restart(self, documents: Iterable[Mapping[str, Any]], clock: Clock) -> None:
         """Back to these fixture documents, this clock and no environment at all (the
