@@ -26,6 +26,7 @@ SECTIONS = (
     "scaling",
     "delivery",
     "bounded",
+    "proxy",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -64,6 +65,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .delivery import delivery_rows
 
         return delivery_rows
+    if name == "proxy":
+        from .proxy import proxy_rows
+
+        return proxy_rows
     from .engine import scaling_rows
 
     return scaling_rows

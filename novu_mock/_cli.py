@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 
 from ._model.fixtures import FixtureError, bundled, load
+from ._proxy import cli as _proxy_cli
 from ._version import __version__
 
 DEFAULT_JOURNAL_LIMIT = 100_000
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
+    _proxy_cli.add_commands(commands)
     return parser
 
 
@@ -239,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args.paths)
+    if args.command in ("proxy", "extract"):
+        return _proxy_cli.run(args)
     return _serve(args)
 
 

@@ -55,6 +55,7 @@ def test_bench_smoke_writes_every_row(tmp_path: Path) -> None:
         "delivery_engine_bulk_ms",
         "delivery_inprocess_ratio",
         "delivery_memory_bytes_per_message",
+        "proxy_overhead_ms",
     ):
         assert key in keys, key
     medians = {row["key"]: row["spread"]["median"] for row in report["rows"] if row["spread"]}

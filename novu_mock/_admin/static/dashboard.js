@@ -98,6 +98,7 @@
     const parts = path.split("/").filter(Boolean);
     if (parts[0] === "trigger" && parts[1]) return { view: "trigger", params, seq: parts[1] };
     if (["subscribers", "stores", "outbox"].includes(parts[0])) return { view: parts[0], params, seq: null };
+    if (parts[0] === "drift") return { view: "drift", params, seq: null };
     return { view: "journal", params, seq: null };
   }
 
@@ -171,6 +172,7 @@
       else if (route.view === "trigger") await loadTrigger(current);
       else if (route.view === "subscribers") await loadSubscribers(current);
       else if (route.view === "outbox") await loadOutbox(current);
+      else if (route.view === "drift") await loadDrift(current);
       else await loadStores(current);
       if (current()) showError(null);
     } catch (error) {
@@ -295,6 +297,40 @@
     else tbody.replaceChildren(...rows);
     const shown = body.data.length < body.total ? ` (first ${body.data.length} shown)` : "";
     $("sub-summary").textContent = `${body.total} subscriber${body.total === 1 ? "" : "s"} reached${shown}`;
+  }
+
+  // Drift (novu-mock proxy only: /_mock/drift answers 404 on a plain server).
+  async function loadDrift(current) {
+    const body = await api("/drift");
+    if (!current()) return;
+    const wanted = route.params.get("environment");
+    const entries = body.data.filter((d) => !wanted || d.environment === wanted).reverse();
+    const rows = entries.map((d) =>
+      el(
+        "tr",
+        {},
+        el("td", { className: "mono" }, (d.receivedAt || "").replace("T", " ").replace("Z", "")),
+        el("td", { className: "mono" }, d.environment || ""),
+        el("td", { className: "mono" }, `${d.method} ${d.path}`),
+        el("td", {}, String(d.upstreamStatus)),
+        el("td", {}, String(d.mockStatus)),
+        el(
+          "td",
+          {},
+          el(
+            "ul",
+            { className: "notes" },
+            d.differences.map((f) =>
+              el("li", {}, el("code", {}, f.at), ": upstream ", el("code", {}, JSON.stringify(f.upstream)), ", mock ", el("code", {}, JSON.stringify(f.mock))),
+            ),
+          ),
+        ),
+      ),
+    );
+    const tbody = $("drift").tBodies[0];
+    if (rows.length === 0) tbody.replaceChildren(el("tr", { className: "empty" }, el("td", { colspan: 6 }, "No drift: the mock agreed with the upstream.")));
+    else tbody.replaceChildren(...rows);
+    $("drift-summary").textContent = `${entries.length} call${entries.length === 1 ? "" : "s"} with drift`;
   }
 
   function table(headers, rows, empty) {
@@ -582,6 +618,7 @@
       }, 250);
     });
     $("reset").addEventListener("click", reset);
+    api("/drift").then(() => { $("nav-drift").hidden = false; }, () => {});
     onRoute();
     poll();
   }
