@@ -198,4 +198,3 @@ def test_only_a_keyless_reset_calls_the_servers_reclaim_hook() -> None:
     assert calls == []
     engine.reset()
     assert calls == ["reclaimed"]
-
