@@ -27,6 +27,7 @@ SECTIONS = (
     "delivery",
     "bounded",
     "proxy",
+    "time",
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -65,6 +66,10 @@ def _runner(name: str, loadgen: str) -> Callable[[Sizes], list[Row]]:
         from .delivery import delivery_rows
 
         return delivery_rows
+    if name == "time":
+        from .scheduling import time_rows
+
+        return time_rows
     if name == "proxy":
         from .proxy import proxy_rows
 

@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from ._model.clock import CLOCK_MODES, Clock
 from ._model.fixtures import FixtureError, bundled, load
 from ._proxy import cli as _proxy_cli
+from ._transports.server import HEADER_TIMEOUT, MAX_CONNECTIONS
 from ._version import __version__
 
 DEFAULT_JOURNAL_LIMIT = 100_000
@@ -38,6 +40,26 @@ def _whole_number(what: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600; got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1000000; got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +85,30 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only these keys (repeat for more). Default: any key, one environment each",
     )
     serve.add_argument(
+        "--allow-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="accept requests whose Host is NAME too (repeat for more; * accepts any). "
+        "Default: the listening address and the loopback names",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        default=os.environ.get("NOVU_MOCK_HEADER_TIMEOUT", str(HEADER_TIMEOUT)),
+        help=f"close a connection that has not sent a request head in time. Default: "
+        f"{HEADER_TIMEOUT:g}",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        metavar="N",
+        default=os.environ.get("NOVU_MOCK_MAX_CONNECTIONS", str(MAX_CONNECTIONS)),
+        help="open connections at most (lowered to fit the open-files limit); a new one "
+        f"closes the oldest idle one. Default: {MAX_CONNECTIONS}",
+    )
+    serve.add_argument(
         "--journal-limit",
         type=_whole_number("records"),
         metavar="N",
@@ -84,10 +130,26 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("NOVU_MOCK_QUIET", "") not in ("", "0", "false"),
         help="no log line per request (method, path, status, workflow, ms) on stdout",
     )
+    serve.add_argument(
+        "--clock",
+        choices=CLOCK_MODES,
+        default=_env_clock(),
+        help="real (default): delayed and digested work runs when the wall clock reaches it; "
+        "virtual: time stands still until POST /_mock/clock moves it",
+    )
     check = commands.add_parser("check", help="validate fixture files")
     check.add_argument("paths", nargs="+", metavar="PATH")
     _proxy_cli.add_commands(commands)
     return parser
+
+
+def _env_clock() -> str:
+    mode = os.environ.get("NOVU_MOCK_CLOCK", "").strip() or "real"
+    if mode not in CLOCK_MODES:
+        raise SystemExit(
+            f"novu-mock: NOVU_MOCK_CLOCK: expected one of {', '.join(CLOCK_MODES)}; got {mode!r}"
+        )
+    return mode
 
 
 def _env_list(name: str, sep: str) -> list[str]:
@@ -111,11 +173,10 @@ def _check(paths: Sequence[str]) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from ._core.engine import Engine
     from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
+    from ._transports.server import build_server, raise_open_files_limit
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
     keys = (args.api_keys or []) + [k.strip() for k in _env_list("NOVU_MOCK_API_KEYS", ",")]
@@ -123,6 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
         engine = Engine(
             paths,
             keys or None,
+            clock=Clock.of_mode(args.clock),
             journal_limit=args.journal_limit or None,
             max_environments=args.max_environments or None,
         )
@@ -140,11 +202,14 @@ def _serve(args: argparse.Namespace) -> int:
         sock.bind((args.host, args.port))
         # Listen before printing the URL: a client that reads it may connect at once.
         sock.listen(2048)
-    except OSError as exc:
-        print(
-            f"novu-mock: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
-        )
-        if exc.errno == errno.EADDRINUSE:
+    except (OSError, OverflowError) as exc:
+        # OverflowError: a port outside 0-65535 (`--port 70000`).
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if isinstance(exc, OverflowError):
+            why = "the port must be a number from 0 to 65535"
+        print(f"novu-mock: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        sock.close()
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
             print(
                 f"  another process uses port {args.port}; pick another with --port N, or "
                 "--port 0 for a free one (the URL is printed at start)",
@@ -164,6 +229,7 @@ def _serve(args: argparse.Namespace) -> int:
     if engine.journal_limit:
         limit = f"{engine.journal_limit:,}"
         print(f"  journal:  the newest {limit} trigger and request records of each key are kept")
+    print(f"  clock:    {args.clock} (GET/POST /_mock/clock)")
     if not args.quiet:
         print("  log:      one line per request (method, path, status, workflow, ms); --quiet")
     print("  state:    in memory only; a restart starts again from the fixtures")
@@ -172,17 +238,23 @@ def _serve(args: argparse.Namespace) -> int:
     def _terminate(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 
-    # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal to the previous handler.
+    # uvicorn stops on SIGINT/SIGTERM (ending held faults at once: StoppingServer), then
+    # re-raises the signal to the previous handler: KeyboardInterrupt or SystemExit here, both
+    # a clean stop with one "stopped" line.
     signal.signal(signal.SIGTERM, _terminate)
     threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
-    config = uvicorn.Config(
+    raise_open_files_limit()
+    server = build_server(
+        engine,
         create_app(engine, AccessLog(quiet=args.quiet)),
-        log_level="warning",
-        server_header=False,
-        lifespan="off",
+        sock,
+        allowed_hosts=(args.allowed_hosts or [])
+        + [h.strip() for h in _env_list("NOVU_MOCK_ALLOWED_HOSTS", ",")],
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        server.run(sockets=[sock])
     print("novu-mock stopped", flush=True)
     return 0
 

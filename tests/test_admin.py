@@ -46,6 +46,7 @@ def test_trigger_record_fields(api: Api) -> None:
         "canceled": False,
         "forced": False,
         "notes": [],
+        "jobs": [],
         "environment": "****" + api.key[-4:],
     }
 

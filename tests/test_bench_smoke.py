@@ -55,6 +55,11 @@ def test_bench_smoke_writes_every_row(tmp_path: Path) -> None:
         "delivery_engine_bulk_ms",
         "delivery_inprocess_ratio",
         "delivery_memory_bytes_per_message",
+        "time_deliver_10k_s",
+        "time_heap_flat_x",
+        "time_per_job_flat_x",
+        "time_delay_trigger_ratio",
+        "time_delay_pipeline_ratio",
         "proxy_overhead_ms",
     ):
         assert key in keys, key

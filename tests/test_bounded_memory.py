@@ -150,7 +150,9 @@ def test_a_reset_without_a_key_drops_environments_nobody_configured() -> None:
     engine2.reset()
     assert engine2.environment_names() == []
     engine.reset()
-    assert engine.environment_names() == ["****kept", "****kept"]
+    # keys shorter than 12 characters keep none in their masks, made unique in order of
+    # arrival (DESIGN section 6)
+    assert engine.environment_names() == ["****", "****~2"]
     assert engine.trigger_records() == []
 
 
@@ -168,12 +170,13 @@ def test_the_least_recently_used_environment_goes_past_max_environments() -> Non
         _post(engine, "/v1/events/trigger", TRIGGER, key=key)
     _post(engine, "/v1/events/trigger", TRIGGER, key="k1")  # k1 is used again: k2 is oldest
     _post(engine, "/v1/events/trigger", TRIGGER, key="k4")
-    assert engine.environment_names() == ["****k1", "****k3", "****k4"]
+    # masks of short keys, unique in order of arrival: k1 ****, k2 ****~2, k3 ****~3, k4 ****~4
+    assert engine.environment_names() == ["****", "****~3", "****~4"]
     assert [r["environment"] for r in engine.trigger_records()] == [
-        "****k1",
-        "****k3",
-        "****k1",
-        "****k4",
+        "****",
+        "****~3",
+        "****",
+        "****~4",
     ]
 
 

@@ -52,13 +52,32 @@ def test_broadcast_payload_schema_is_400(api: Api) -> None:
     assert response.json()["type"] == "PAYLOAD_VALIDATION_ERROR"
 
 
-def test_cancel_a_processed_trigger_once(api: Api) -> None:
-    api.post("/v1/events/trigger", {"name": "welcome", "to": "user-1", "transactionId": "c-1"})
+DELAYED = {
+    "workflows": [
+        {
+            "workflowId": "later",
+            "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+        }
+    ]
+}
+
+
+def test_cancel_pending_delayed_work_once(api: Api) -> None:
+    # D10 revised: true only while the trigger has pending delayed or digest work.
+    api.seed(DELAYED)
+    api.post("/v1/events/trigger", {"name": "later", "to": "user-1", "transactionId": "c-1"})
     first = api.delete("/v1/events/trigger/c-1")
     assert first.status_code == 200
     assert first.json() == {"data": True}
     assert api.triggers()[0]["canceled"] is True
     assert api.delete("/v1/events/trigger/c-1").json() == {"data": False}
+
+
+def test_cancel_without_pending_work_is_false(api: Api) -> None:
+    # Everything of `welcome` was delivered at once: nothing is left to cancel.
+    api.post("/v1/events/trigger", {"name": "welcome", "to": "user-1", "transactionId": "c-0"})
+    assert api.delete("/v1/events/trigger/c-0").json() == {"data": False}
+    assert api.triggers()[0]["canceled"] is False
 
 
 def test_cancel_unknown_or_unprocessed_is_false(api: Api) -> None:
@@ -69,6 +88,8 @@ def test_cancel_unknown_or_unprocessed_is_false(api: Api) -> None:
 
 
 def test_cancel_is_per_environment(api: Api) -> None:
-    api.post("/v1/events/trigger", {"name": "welcome", "to": "user-1", "transactionId": "c-3"})
+    api.seed(DELAYED)
+    api.post("/v1/events/trigger", {"name": "later", "to": "user-1", "transactionId": "c-3"})
     other = api.delete("/v1/events/trigger/c-3", key=api.key + "-other")
     assert other.json() == {"data": False}
+    assert api.delete("/v1/events/trigger/c-3").json() == {"data": True}

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import uvicorn
 
-from novu_mock import Call, Engine, Reply, bundled, create_app
+from novu_mock import Call, Clock, Engine, Reply, bundled, create_app
 from novu_mock._model.environment import Environment
 from novu_mock._model.records import TriggerRecord
 
@@ -103,7 +103,7 @@ STATUSES = ("processed", "processed", "processed", "error", "trigger_not_active"
 def big_engine() -> Engine:
     """An engine whose journal holds 100,000 records over two environments."""
     engine = Engine([bundled()])
-    envs = [engine.environment("key-aaaa"), engine.environment("key-bbbb")]
+    envs = [engine.environment("dashboard-key-aaaa"), engine.environment("dashboard-key-bbbb")]
     for i in range(100_000):
         env = envs[i % 2]
         env.record_trigger(record(env, i, WORKFLOWS[i % 4], STATUSES[i % 5], f"user-{i % 50}"))
@@ -151,7 +151,7 @@ def test_paging_100k_without_filters_slices_newest_first(big_engine: Engine) -> 
 
 
 def test_environment_of_the_api_key_scopes_the_listing(big_engine: Engine) -> None:
-    mine = data(get(big_engine, "/_mock/dashboard/triggers", "limit=500", key="key-bbbb"))
+    mine = data(get(big_engine, "/_mock/dashboard/triggers", "limit=500", key="dashboard-key-bbbb"))
     assert mine["total"] == 50_000
     assert {row["environment"] for row in mine["data"]} == {"****bbbb"}
     unknown = data(get(big_engine, "/_mock/dashboard/triggers", key="never-used"))
@@ -198,6 +198,7 @@ def test_existing_triggers_listing_is_unchanged() -> None:
         "canceled",
         "forced",
         "notes",
+        "jobs",  # DESIGN section 10: held delay and digest steps
         "environment",
     }
     only = data(get(engine, "/_mock/triggers", "subscriberId=user-2"))["data"]
@@ -256,7 +257,17 @@ def test_detail_answer_is_rebuilt_when_the_request_is_gone() -> None:
 
 
 def test_subscribers_view_counts_channels_of_active_steps() -> None:
-    engine = Engine([bundled()])
+    # order-shipped waits an hour first, so that its trigger has pending work to cancel.
+    shipped = {
+        "workflowId": "order-shipped",
+        "steps": [
+            {"type": "delay", "amount": 1, "unit": "hours"},
+            {"type": "sms"},
+            {"type": "push"},
+            {"type": "chat", "active": False},
+        ],
+    }
+    engine = Engine([bundled(), {"workflows": [shipped]}], clock=Clock.virtual())
     bulk(
         engine,
         # welcome: in_app + email, to user-1 and (through the topic) user-1 and user-2

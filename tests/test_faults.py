@@ -187,7 +187,10 @@ def test_invalid_fixture_faults_name_the_path() -> None:
     with pytest.raises(FixtureError) as info:
         NovuMock([{"faults": [{"latency": [2, 1]}, {"connection": "cut"}]}])
     text = str(info.value)
-    assert "faults[0].latency: expected seconds (a number, 0 or more) or a range [min, max]" in text
+    assert (
+        "faults[0].latency: expected seconds (a number from 0 to 86400) or a range [min, max]"
+        in text
+    )
     assert "faults[1].connection: expected one of drop, timeout" in text
     with pytest.raises(FixtureError):
         NovuMock().add_fault({"times": 2})

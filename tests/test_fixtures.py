@@ -86,7 +86,7 @@ def test_step_type_message_names_file_path_and_expectation(tmp_path: Path) -> No
         ),
         (
             {"rateLimits": {"trigger": 0}},
-            "rateLimits.trigger: expected a positive number (requests per second); got 0",
+            "rateLimits.trigger: expected a positive number of requests per second, at most 1,000,000; got 0",
         ),
         (
             {"workflows": [{"workflowId": "w", "payloadSchema": {"type": "bogus"}}]},

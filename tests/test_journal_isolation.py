@@ -14,7 +14,13 @@ from novu_mock import NOVU_BASE_URLS, NovuMock, bundled
 
 @pytest.fixture(params=["inprocess", "http"])
 def client(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
-    mock = NovuMock([bundled()], journal_limit=50)
+    # `welcome` waits an hour first, so that B's trigger has pending work for its cancel to
+    # find (contract D10 revised).
+    later = {
+        "workflowId": "welcome",
+        "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+    }
+    mock = NovuMock([bundled(), {"workflows": [later]}], journal_limit=50)
     with ExitStack() as stack:
         if request.param == "inprocess":
             stack.enter_context(mock.intercept())

@@ -6,12 +6,21 @@ import json
 
 import pytest
 
-from novu_mock import bundled
+from novu_mock import Clock, bundled
 from novu_mock._cli import _parser
 from novu_mock._core.engine import Engine
 from novu_mock._core.http import Call
 
 HEADERS = {"authorization": "ApiKey limit-key", "content-type": "application/json"}
+# `welcome` with a delay first, so that its triggers have pending work to cancel (D10 revised).
+DELAYED_WELCOME = {
+    "workflows": [
+        {
+            "workflowId": "welcome",
+            "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+        }
+    ]
+}
 
 
 def trigger(engine: Engine, transaction_id: str, key: str = "limit-key") -> dict[str, object]:
@@ -59,13 +68,15 @@ def test_bulk_records_count_one_each() -> None:
 
 
 def test_dropped_triggers_leave_the_cancel_index() -> None:
-    engine = Engine([bundled()], journal_limit=2)
+    engine = Engine([bundled(), DELAYED_WELCOME], clock=Clock.virtual(), journal_limit=2)
     trigger(engine, "old")
     trigger(engine, "mid")
     trigger(engine, "new")
     env = engine.environment("limit-key")
     assert "old" not in env.processed and set(env.processed) == {"mid", "new"}
-    assert cancel(engine, "old") is False
+    # Its record left the journal, but its delayed work was still pending: Novu cancels it.
+    assert cancel(engine, "old") is True
+    assert [r["canceled"] for r in engine.trigger_records()] == [False, False]
     assert cancel(engine, "new") is True
     assert engine.trigger_records()[-1]["canceled"] is True
     # A cancel is a request record, not a trigger record: it pushes only requests out.
@@ -74,7 +85,7 @@ def test_dropped_triggers_leave_the_cancel_index() -> None:
 
 
 def test_a_duplicate_transaction_keeps_its_newer_record_indexed() -> None:
-    engine = Engine([bundled()], journal_limit=2)
+    engine = Engine([bundled(), DELAYED_WELCOME], clock=Clock.virtual(), journal_limit=2)
     trigger(engine, "dup")
     trigger(engine, "dup")
     env = engine.environment("limit-key")

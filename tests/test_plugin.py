@@ -18,6 +18,7 @@ filterwarnings = error
 SUITE = """
 workflows:
   - workflowId: suite-flow
+    steps: [{type: delay, amount: 1, unit: hours}, {type: in_app}]
 subscribers:
   - {subscriberId: suite-user, email: s@example.com}
 """
@@ -209,7 +210,7 @@ def test_novu_py_sync_and_async_without_a_server(suite: pytest.Pytester) -> None
                 return bulk, cancel
             bulk, cancel = asyncio.run(run())
             assert [r.status for r in bulk.result] == ["processed", "processed"]
-            assert cancel.result is True
+            assert cancel.result is True  # its delay was pending
             novu_mock.assert_triggered("suite-flow", times=2)
             novu_mock.assert_triggered("suite-flow", to="new-one", times=1)
 
@@ -333,3 +334,34 @@ def test_importing_the_plugin_loads_no_transport() -> None:
         check=True,
     ).stdout
     assert public.strip() == "NovuMock"
+
+
+def test_marker_clock_option(suite: pytest.Pytester) -> None:
+    write_test(
+        suite,
+        "test_clock_marker.py",
+        """
+        import httpx
+        import pytest
+
+        def test_virtual_by_default_and_advancing_delivers(novu_mock):
+            assert novu_mock.clock.mode == "virtual"
+            httpx.post("https://api.novu.co/v1/events/trigger",
+                       json={"name": "suite-flow", "to": "suite-user"},
+                       headers={"Authorization": "ApiKey k"})
+            assert novu_mock.messages == []  # suite-flow waits an hour first
+            novu_mock.clock.advance(hours=1)
+            novu_mock.assert_notified("suite-user", channel="in_app", times=1)
+
+        @pytest.mark.novu_mock(clock="real")
+        def test_real_on_request(novu_mock):
+            assert novu_mock.clock.mode == "real"
+
+        @pytest.mark.novu_mock(clock="lunar")
+        def test_unknown_clock(novu_mock):
+            pass
+        """,
+    )
+    result = suite.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*clock: expected one of real, virtual; got 'lunar'*"])

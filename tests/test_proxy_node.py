@@ -47,6 +47,17 @@ def _matrix(sdk: str, url: str, upstream_url: str) -> tuple[dict[str, Any], dict
         headers={"Authorization": f"ApiKey {keys['delivery']}"},
     )
     assert seeded.status_code == 201, seeded.text
+    # Cancel answers true only while there is pending delayed work (D10 revised): the cancel
+    # case's workflow waits an hour, on the upstream and in the proxy's shadow alike.
+    from sdk.sdk_cases import DELAYED_PROCESSED
+
+    for side in (upstream_url, url):
+        later = httpx.post(
+            f"{side}/_mock/fixtures",
+            json=DELAYED_PROCESSED,
+            headers={"Authorization": f"ApiKey {keys['cancel']}"},
+        )
+        assert later.status_code == 201, later.text
     data = {
         "sdk": sdk,
         "url": url,

@@ -13,11 +13,13 @@ from novu_py.utils import BackoffStrategy, RetryConfig
 from test_cli import serve
 
 NO_RETRIES = RetryConfig("none", BackoffStrategy(0, 0, 0, 0), False)
+SERVER: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def novu() -> Iterator[Novu]:
     with serve() as (process, url):
+        SERVER.append(url)
         yield Novu(secret_key="sdk-key", server_url=url, retry_config=NO_RETRIES, timeout_ms=5000)
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
@@ -47,8 +49,19 @@ def test_bulk_with_every_recipient_shape_parses(novu: Novu) -> None:
 
 
 def test_broadcast_and_cancel_parse(novu: Novu) -> None:
+    # Cancel answers true while the trigger has pending delayed work (D10 revised).
+    later = {
+        "workflowId": "later",
+        "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+    }
+    seeded = httpx.post(
+        SERVER[0] + "/_mock/fixtures",
+        json={"workflows": [later]},
+        headers={"Authorization": "ApiKey sdk-key"},
+    )
+    assert seeded.status_code == 201, seeded.text
     broadcast = novu.trigger_broadcast(
-        trigger_event_to_all_request_dto={"name": "welcome", "payload": {}}
+        trigger_event_to_all_request_dto={"name": "later", "payload": {}}
     ).result
     assert broadcast.status == models.TriggerEventResponseDtoStatus.PROCESSED
     assert novu.cancel(transaction_id=broadcast.transaction_id or "").result is True

@@ -75,7 +75,8 @@ def _number(query: dict[str, str], name: str, default: int, low: int, high: int)
     raw = query.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only: str.isdigit() takes "²" and "٣", which int() refuses.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
         raise NovuError(422, f"{name} must be an integer from {low} to {high}")
     return int(raw)
 
@@ -92,8 +93,9 @@ def _selection(req: Request, query: dict[str, str], filters: tuple[str, ...]) ->
 def version(req: Request) -> Reply:
     """GET /_mock/dashboard/version: a cheap change signal for polling, and the environments."""
     engine = req.engine
-    body = {**engine.journal_summary(), "environments": engine.environment_names()}
-    body["warnings"] = [w["message"] for w in engine.warnings()]  # retry loops, shown as a banner
+    # A key sees its own environment only, as every admin call with a key does.
+    body = {**engine.journal_summary(req.key), "environments": engine.environment_names(req.key)}
+    body["warnings"] = [w["message"] for w in engine.warnings(req.key)]  # retry loops: a banner
     return Reply.json(200, body)
 
 
@@ -119,7 +121,8 @@ def triggers(req: Request) -> Reply:
 def trigger(req: Request) -> Reply:
     """GET /_mock/dashboard/triggers/{seq}: one TriggerRecord, its answer and HTTP status."""
     raw = req.params["seq"]
-    record = find(req.engine.trigger_journal(req.key), int(raw)) if raw.isdigit() else None
+    digits = raw.isascii() and raw.isdigit()
+    record = find(req.engine.trigger_journal(req.key), int(raw)) if digits else None
     if record is None or (req.key is not None and record.environment is not req.env):
         raise NovuError(404, f"No trigger record {raw} in the journal")
     requests = req.engine.request_journal(req.key)

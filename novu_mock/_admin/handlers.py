@@ -119,12 +119,21 @@ def _fault_specs(req: Request) -> list[dict[str, Any]]:
 
 def post_faults(req: Request) -> Reply:
     """POST /_mock/faults: arm one fault (an object) or several (an array)."""
-    return Reply.data(201, req.engine.arm_faults(_fault_specs(req), req.key))
+    return Reply.data(201, _masked(req, req.engine.arm_faults(_fault_specs(req), req.key)))
 
 
 def get_faults(req: Request) -> Reply:
     """GET /_mock/faults: the armed faults with what remains of their `times`."""
-    return Reply.data(200, req.engine.armed_faults(req.key))
+    return Reply.data(200, _masked(req, req.engine.armed_faults(req.key)))
+
+
+def _masked(req: Request, faults: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Faults as the admin API shows them: `when.apiKey` as its mask (DESIGN section 6)."""
+    for fault in faults:
+        when = fault.get("when")
+        if isinstance(when, dict) and isinstance(when.get("apiKey"), str):
+            fault["when"] = {**when, "apiKey": req.engine.masks.of(when["apiKey"])}
+    return faults
 
 
 def delete_faults(req: Request) -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import os
 import threading
@@ -12,11 +13,13 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from .._delivery.run import settle
+from .._delivery.schedule import settle_all
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
 from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
+from .._model.masks import Masks
 from .._model.records import Journal, RequestRecord, TriggerRecord
-from .._model.values import mask_key
+from .._model.scheduler import Timeline
 from .._policies.faults import Faults
 from .._policies.idempotency import Idempotency
 from .._policies.rate_limits import RateLimiter
@@ -37,8 +40,9 @@ BEARER_HINT = (
 )
 
 
-def authenticate(headers: Mapping[str, str]) -> str:
-    """The API key of `Authorization: ApiKey <key>`; NovuError with Novu's 401s (contract 1.2)."""
+def authenticate(headers: Mapping[str, str], masks: Masks | None = None) -> str:
+    """The API key of `Authorization: ApiKey <key>`; NovuError with Novu's 401s (contract 1.2).
+    A scheme word that may be a key (`ApiKey<key>` without its space) is echoed as its mask."""
     raw = headers.get("authorization", "").strip()
     if not raw:
         raise NovuError(401, "Missing authorization header")
@@ -47,7 +51,8 @@ def authenticate(headers: Mapping[str, str]) -> str:
         # Novu's body, plus a field SDKs ignore (novu-py shows the body in the exception).
         raise NovuError(401, "Unauthorized", reason=False, extra={"hint": BEARER_HINT})
     if scheme != "ApiKey":
-        raise NovuError(401, f'Invalid authentication scheme: "{scheme}"')
+        shown = scheme if rest.strip() else (masks or Masks()).scheme(scheme)
+        raise NovuError(401, f'Invalid authentication scheme: "{shown}"')
     key = rest.strip()
     if not key:
         raise NovuError(401, "Unauthorized", reason=False)
@@ -99,7 +104,10 @@ class Engine:
         self._faults = Faults()
         self._rate_limiter = RateLimiter()
         self._idempotency = Idempotency(journal_limit)
+        self.timeline = Timeline(self)
+        self.timeline.prepare = functools.partial(settle_all, self)
         self._retry_watch = RetryWatch()
+        self.masks = Masks()  # the one place keys become masks (DESIGN section 6)
         # Called after a reset without a key has dropped environments (outside the lock): the
         # server uses it to hand the freed memory back at once (see `_cli._reclaim_memory`).
         self.after_full_reset: Callable[[], None] | None = None
@@ -119,11 +127,25 @@ class Engine:
             # than what that call creates.
             seeded = self.clock.now() if now is None else now
             env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
+            env.masked = self.masks.of(key)
+
+            env.scheduler.timeline = self.timeline
             self._environments[key] = env
             if self.max_environments is not None:
                 while len(self._environments) > self.max_environments:
                     self._environments.popitem(last=False)[1].discard()
             return env
+
+    @property
+    def lock(self) -> Any:
+        """The engine's lock (re-entrant): hold it to read or change environments from outside
+        a call (delivery's reads, the clock and its timer)."""
+        return self._lock
+
+    @property
+    def environments(self) -> Mapping[str, Environment]:
+        """The environments by API key (read-only; hold `lock`)."""
+        return self._environments
 
     def _existing(self, key: str | None) -> Environment | None:
         return self._environments.get(key) if key is not None else None
@@ -160,6 +182,8 @@ class Engine:
         url = call.url
         with self._lock:
             now = self.clock.now()
+            if self.timeline.active:  # work that came due (real clock, or a clock moved by hand)
+                self.timeline.run_due(now)
             stamp = iso_utc(now)
             path = normalise(call.path)
             found = self._router.match(method, path)
@@ -174,12 +198,12 @@ class Engine:
                     raise NovuError(404, f"Cannot {method} {url}")
                 if admin:
                     if call.headers.get("authorization", "").strip():
-                        req.key = authenticate(call.headers)
+                        req.key = authenticate(call.headers, self.masks)
                         if self.api_keys is not None and req.key not in self.api_keys:
                             raise NovuError(401, "API Key not found")
                         req.env = self._environments.get(req.key)
                 else:
-                    req.key = authenticate(call.headers)
+                    req.key = authenticate(call.headers, self.masks)
                     req.env = self.environment(req.key, now)
             except NovuError as exc:
                 reply = error_reply(exc, url, stamp)
@@ -191,10 +215,13 @@ class Engine:
                     reply = self._answer(req, route) if admin else self._policed(route, req, path)
                 except Exception:  # a bug in a policy: still Novu's 500, never a traceback
                     reply = bug_reply(req.call.method, url, stamp)
-            if not admin:
+            # Unknown /_mock paths are admin mistakes, not Novu requests: not journaled.
+            if not admin and not (path == "/_mock" or path.startswith("/_mock/")):
                 if oversize and found is not None:
                     req.env = self._owner(call)
                 self._record_request(req, reply, started, brief=oversize or found is None)
+                if req.env is not None and req.env.scheduler.awaiting and self.clock.mode == "real":
+                    self.timeline.poke()  # queued runs will hold delays the timer must see
         return reply
 
     def _owner(self, call: Call) -> Environment | None:
@@ -261,7 +288,7 @@ class Engine:
             method=call.method.upper(),
             path=call.path,
             query=call.query,
-            headers=call.headers,
+            headers=self._shown_headers(call.headers),
             body=body,
             status=reply.status,
             response=response,
@@ -275,6 +302,13 @@ class Engine:
         else:
             self._strays.requests.append(record)
             self._strays.trim()
+
+    def _shown_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers as a journal keeps them: the Authorization header masked, whatever its shape."""
+        shown = dict(headers)
+        if "authorization" in shown:
+            shown["authorization"] = self.masks.authorization(shown["authorization"])
+        return shown
 
     # -- admin operations (also the Python API's) -------------------------------------------
 
@@ -297,7 +331,9 @@ class Engine:
                 if key is None and (self.api_keys is None or env.key not in self.api_keys):
                     del self._environments[env.key]
                 else:
-                    self._environments[env.key] = env.fresh(self._documents, now)
+                    fresh = env.fresh(self._documents, now)
+                    fresh.scheduler.timeline = self.timeline
+                    self._environments[env.key] = fresh
         if key is None and self.after_full_reset is not None:
             self.after_full_reset()
 
@@ -306,6 +342,8 @@ class Engine:
         plugin's session server between tests)."""
         with self._lock:
             self._documents[:] = documents
+            for env in self._environments.values():
+                env.discard()  # its pending work goes with it
             self._environments.clear()
             self.clock = clock
             self.reset()
@@ -398,11 +436,12 @@ class Engine:
                 journals.append(self._strays.requests)
             return _merged(journals)
 
-    def journal_summary(self) -> dict[str, int]:
-        """How many trigger and request records every journal holds and the newest trigger's
-        `seq` (0 without any): a cheap change signal for the dashboard's polling."""
+    def journal_summary(self, key: str | None = None) -> dict[str, int]:
+        """How many trigger and request records every journal (the key's only, with a key)
+        holds and the newest trigger's `seq` (0 without any): a cheap change signal for the
+        dashboard's polling."""
         with self._lock:
-            envs = self._environments.values()
+            envs = self._selected(key)
             return {
                 "triggers": sum(len(env.journal.triggers) for env in envs),
                 "last": max(
@@ -410,7 +449,7 @@ class Engine:
                     default=0,
                 ),
                 "requests": sum(len(env.journal.requests) for env in envs)
-                + len(self._strays.requests),
+                + (len(self._strays.requests) if key is None else 0),
             }
 
     def is_novu_route(self, method: str, path: str) -> bool:
@@ -424,7 +463,7 @@ class Engine:
         with self._lock:
             return [
                 {k: v for k, v in loop.items() if k != "key"}
-                | {"environment": mask_key(loop["key"])}
+                | {"environment": self.masks.of(loop["key"])}
                 for loop in self._retry_watch.loops
                 if key is None or loop["key"] == key
             ]
@@ -438,7 +477,7 @@ class Engine:
                     hits[name] = hits.get(name, 0) + count
             return dict(self._faults.fired), hits
 
-    def environment_names(self) -> list[str]:
-        """The masked keys of the environments, sorted."""
+    def environment_names(self, key: str | None = None) -> list[str]:
+        """The masked keys of the environments (the key's only, with a key), sorted."""
         with self._lock:
-            return sorted(env.masked or "" for env in self._environments.values())
+            return sorted(env.masked or "" for env in self._selected(key))

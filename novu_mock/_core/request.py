@@ -9,8 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from .._model.clock import Clock
 from .._model.environment import Environment
+from .._model.limits import MAX_DEPTH, MAX_EVENT_DEPTH, deeper_than
+from .._model.masks import Masks
 from .._model.records import RequestRecord, TriggerRecord
+from .._model.scheduler import Timeline
 from .errors import NovuError
 from .http import Call
 
@@ -39,9 +43,16 @@ def parse_json(raw: bytes) -> Any:
     return _decoder.decode(text)
 
 
+def _too_deep(limit: int) -> NovuError:
+    why = " (MongoDB's limit)" if limit == MAX_DEPTH else ""
+    return NovuError(400, f"Invalid JSON body: nested deeper than {limit} levels{why}")
+
+
 class Host(Protocol):
     """What the admin endpoints and the dashboard may ask of the engine that runs them (the
     engine's explicit interface to them; Novu's handlers need only their own environment)."""
+
+    masks: Masks  # keys are shown as these masks only (DESIGN section 6)
 
     def reset(self, key: str | None = None) -> None: ...
 
@@ -65,9 +76,9 @@ class Host(Protocol):
 
     def request_journal(self, key: str | None = None) -> Sequence[RequestRecord]: ...
 
-    def journal_summary(self) -> dict[str, int]: ...
+    def journal_summary(self, key: str | None = None) -> dict[str, int]: ...
 
-    def environment_names(self) -> list[str]: ...
+    def environment_names(self, key: str | None = None) -> list[str]: ...
 
     def warnings(self, key: str | None = None) -> list[dict[str, Any]]: ...
 
@@ -76,6 +87,19 @@ class Host(Protocol):
     def delivered(self, key: str | None = None) -> list[Environment]: ...
 
     def locked(self) -> threading.RLock: ...
+
+    # Delivery (DESIGN 9) and time (DESIGN 10): reads under the lock, the clock, pending work.
+    clock: Clock
+    journal_limit: int | None
+
+    @property
+    def timeline(self) -> Timeline: ...
+
+    @property
+    def lock(self) -> Any: ...
+
+    @property
+    def environments(self) -> Mapping[str, Environment]: ...
 
 
 class Request:
@@ -123,11 +147,20 @@ class Request:
             except UnicodeDecodeError:
                 raise NovuError(400, "Invalid JSON body: the body is not valid UTF-8") from None
             except RecursionError:
-                raise NovuError(400, "Invalid JSON body: nested too deeply") from None
+                raise _too_deep(self.depth_limit()) from None
             except ValueError as exc:
                 raise NovuError(400, f"Invalid JSON body: {exc}") from None
+            limit = self.depth_limit()
+            # Cheap first: a body with few brackets cannot nest deeply.
+            if body.count(b"{") + body.count(b"[") > limit and deeper_than(value, limit):
+                raise _too_deep(limit)
         self._body, self._parsed = value, True
         return value
+
+    def depth_limit(self) -> int:
+        """How deep this call's body may nest (README "Deep data"): Novu stores entities in
+        MongoDB (100 levels at most) but queues trigger events first (accepted deeper)."""
+        return MAX_EVENT_DEPTH if "/v1/events/" in self.call.path else MAX_DEPTH
 
     def json_object(self) -> dict[str, Any]:
         """The body as a JSON object (`{}` when empty), as Novu's DTOs need it."""

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from .._admin import clock as _clock
 from .._admin import dashboard as _dashboard
 from .._admin import handlers as _admin
 from .._admin import outbox_view as _outbox_view
@@ -186,6 +187,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/_mock/faults", _admin.post_faults, admin=True),
     Route("GET", "/_mock/faults", _admin.get_faults, admin=True),
     Route("DELETE", "/_mock/faults", _admin.delete_faults, admin=True),
+    Route("GET", "/_mock/clock", _clock.get_clock, admin=True),
+    Route("POST", "/_mock/clock", _clock.post_clock, admin=True),
     # The dashboard (issue 8): the page at /_mock/ (normalised to /_mock) and its queries.
     Route("GET", "/_mock", _dashboard.page, admin=True),
     Route("GET", "/_mock/dashboard/assets/{name}", _dashboard.asset, admin=True),

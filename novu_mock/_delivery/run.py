@@ -26,6 +26,7 @@ from .model import (
     Skip,
 )
 from .preferences import DETAILS, resolve
+from .schedule import hold
 from .steps import StepPlan, plan_of
 
 if TYPE_CHECKING:
@@ -133,11 +134,10 @@ class RecipientRun:
         self.suspended = False
         self.index += 1
         env = self.notification.env
-        if self in env.suspended:
-            env.suspended.remove(self)
+        env.suspended.pop(self, None)
         self.advance(now, env.subscribers.get(self.notification.subscriber_id))
         if self.suspended:  # held again by a later delay or digest
-            env.suspended.append(self)
+            env.suspended[self] = None
 
 
 def run_channel_step(
@@ -228,7 +228,8 @@ def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now
         run = RecipientRun(notification, steps)
         run.advance(now, subscriber)
         if run.suspended:
-            env.suspended.append(run)
+            env.suspended[run] = None
+            hold(env, run, now)  # a delay or digest: the scheduler resumes it (schedule.py)
 
 
 def flush(env: Environment, limit: int | None = None) -> None:

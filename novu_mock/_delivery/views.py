@@ -23,11 +23,38 @@ def job_id(notification: Notification, job: Job) -> str:
     return derived_id(notification.id, "job", str(job.step.index))
 
 
+def held_details(job: Job) -> list[tuple[str, str]]:
+    """What happened to a delay or digest step after it was held (schedule.py)."""
+    from .schedule import (
+        DELAY_FINISHED,
+        DELAY_MISCONFIGURATION,
+        DIGEST_MERGED,
+        DIGEST_SKIPPED,
+        DIGEST_TRIGGERED_EVENTS,
+        FILTER_STEPS,
+        STEP_CANCELED,
+    )
+
+    status, delay = job.status, job.step.type == "delay"
+    if status == "completed":
+        return [("Success", DELAY_FINISHED if delay else DIGEST_TRIGGERED_EVENTS)]
+    if status == "merged":
+        return [("Success", DIGEST_MERGED)]
+    if status == "canceled":
+        return [("Success", STEP_CANCELED)]
+    if status == "failed":
+        return [("Failed", DELAY_MISCONFIGURATION)]
+    if status == "skipped":
+        return [("Success", FILTER_STEPS if job.step.condition is not None else DIGEST_SKIPPED)]
+    return []
+
+
 def execution_details(job: Job) -> list[tuple[str, str]]:
     """(status, detail) of each execution detail, in Novu's vocabulary, from the job's outcome."""
     details = [("Pending", STEP_QUEUED)]
     if job.step.type in ("delay", "digest"):
         details.append(("Pending", STEP_DELAYED if job.step.type == "delay" else STEP_DIGESTED))
+        details += held_details(job)
     elif job.skip is not None:
         details.append(("Failed" if job.status == "failed" else "Success", job.skip.detail))
     elif job.message is not None:

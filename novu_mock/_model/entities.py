@@ -74,9 +74,9 @@ class Workflow:
     def validator(self) -> Any:
         """The compiled JSON Schema validator of `payload_schema` (built on first use)."""
         if self._validator is None:
-            from jsonschema import Draft7Validator
+            from .._novu.payload_schema import validator_for  # patterns under a time budget
 
-            self._validator = Draft7Validator(self.payload_schema or {})
+            self._validator = validator_for(self.payload_schema or {})
         return self._validator
 
     def to_fixture(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from .entities import (
 )
 from .integrations import DEFAULT_INTEGRATIONS, Integrations
 from .records import Journal, RequestRecord, TriggerRecord
+from .scheduler import Scheduler
 from .values import mask_key, object_id
 
 
@@ -67,7 +68,8 @@ class Environment:
         self.pending: list[Any] = []
         self.notifications: list[Any] = []
         self.messages: list[Any] = []
-        self.suspended: list[Any] = []
+        # held runs, an insertion-ordered set (a resume or cancel leaves it in O(1))
+        self.suspended: dict[Any, None] = {}
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
@@ -78,6 +80,8 @@ class Environment:
         self.outcome_hits: dict[str, int] = {}  # by canonical JSON: unused-outcome reports
         self.settings: dict[str, Any] = {"recipientValidation": True}
         self.rate_limits: dict[str, float] | None = None
+        # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
+        self.scheduler = Scheduler()
         self.integrations = Integrations(self.id, self.organization_id)
         fixtures = list(fixtures)
         if not any("integrations" in doc for doc in fixtures):
@@ -97,16 +101,19 @@ class Environment:
         self.messages.clear()
         self.suspended.clear()
         self.idempotency.clear()
+        self.scheduler.clear()  # its pending work goes with it
 
     def fresh(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> Environment:
-        """A new environment of the same key and ids, seeded from `fixtures` (a reset)."""
-        return Environment(
+        """A new environment of the same key, ids and mask, seeded from `fixtures` (a reset)."""
+        env = Environment(
             self.key,
             fixtures,
             now,
             journal_limit=self.journal.limit,
             ids=(self.id, self.organization_id),
         )
+        env.masked = self.masked  # the engine's unique mask (`~2`), not the base one
+        return env
 
     # -- fixtures ---------------------------------------------------------------------------
 
@@ -329,11 +336,12 @@ class Environment:
                 if not same:
                     del self.processed[txn]  # type: ignore[arg-type]
 
-    def cancel(self, transaction_id: str) -> bool:
-        """Mark every processed trigger with this transactionId cancelled (D10)."""
-        records = self.processed.get(transaction_id)
-        if not records or all(r.canceled for r in records):
+    def cancel(self, transaction_id: str, now: float) -> bool:
+        """D10 revised: cancel the pending delayed and digest work of this transactionId (its
+        jobs' hooks stop their runs, or hand a digest's batch on); True when there was some, and
+        its triggers are then marked cancelled. False otherwise."""
+        if not self.scheduler.cancel(transaction_id, now):
             return False
-        for record in records:
+        for record in self.processed.get(transaction_id, ()):
             record.canceled = True
         return True

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from .._core.text import js_trim
+from .._delivery.schedule import timing_problems
 from .._delivery.validation import (
     conditions_check,
     preferences_check,
@@ -26,6 +28,7 @@ from .integrations import (
     CREDENTIAL_OBJECTS,
     CREDENTIAL_STRINGS,
 )
+from .limits import MAX_DEPTH, deep_path, deeper_than
 
 STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
 STATUSES = (
@@ -94,14 +97,19 @@ def _expect(kind: str, test: Callable[[Any], bool]) -> _Check:
 
 
 _string = _expect("a string", lambda v: isinstance(v, str))
-_nonempty = _expect("a non-empty string", lambda v: isinstance(v, str) and v.strip() != "")
+_nonempty = _expect("a non-empty string", lambda v: isinstance(v, str) and js_trim(v) != "")
 _optional_string = _expect("a string or null", lambda v: v is None or isinstance(v, str))
 _boolean = _expect("true or false", lambda v: isinstance(v, bool))
 _mapping = _expect("a mapping", lambda v: isinstance(v, dict))
 _list = _expect("a list", lambda v: isinstance(v, list))
+# Upper bounds keep every number usable later: 1e308 requests per second overflowed the
+# limiter (every call then failed), 1e308 seconds of latency overflowed the event loop's timer.
+MAX_RATE = 1_000_000  # requests per second
+MAX_SECONDS = 86_400  # a day of latency or Retry-After
+MAX_TIMES = 2**53 - 1  # JavaScript's largest safe integer
 _rate = _expect(
-    "a positive number (requests per second)",
-    lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+    f"a positive number of requests per second, at most {MAX_RATE:,}",
+    lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= MAX_RATE,
 )
 
 
@@ -166,6 +174,18 @@ def _json_schema(value: Any, path: str, problems: list[str]) -> None:
         problems.append(f"{path}: expected a valid JSON Schema; {exc.message}")
 
 
+def _anything(value: Any, path: str, problems: list[str]) -> None:
+    return None
+
+
+def _both(first: _Check, second: _Check) -> _Check:
+    def check(value: Any, path: str, problems: list[str]) -> None:
+        first(value, path, problems)
+        second(value, path, problems)
+
+    return check
+
+
 _step = _object(
     {
         "type": (_one_of(STEP_TYPES), True),
@@ -178,8 +198,15 @@ _step = _object(
         "avatar": (template_check, False),
         "redirect": (redirect_check, False),
         "conditions": (conditions_check, False),
+        # Time (DESIGN 10): delay and digest steps; checked together by timing_problems.
+        "amount": (_anything, False),
+        "unit": (_anything, False),
+        "delayPath": (_anything, False),
+        "digestKey": (_anything, False),
+        "lookBackWindow": (_anything, False),
     }
 )
+_step = _both(_step, timing_problems)
 _workflow = _object(
     {
         "workflowId": (_nonempty, True),
@@ -190,6 +217,33 @@ _workflow = _object(
         "payloadSchema": (_json_schema, False),
         "critical": (_boolean, False),
         "preferences": (preferences_check, False),
+    }
+)
+# A subscriber's channel as novu-openapi.json's `ChannelSettingsDto` holds it (its
+# `ChannelCredentials`: strings, and `deviceTokens`, a list of strings).
+_channel_credentials = _object(
+    {
+        **{
+            name: (_string, False)
+            for name in (
+                "webhookUrl",
+                "channel",
+                "alertUid",
+                "title",
+                "imageUrl",
+                "state",
+                "externalUrl",
+            )
+        },
+        "deviceTokens": (_list_of(_string), False),
+    }
+)
+_channel = _object(
+    {
+        "providerId": (_nonempty, True),
+        "credentials": (_channel_credentials, True),
+        "integrationIdentifier": (_string, False),
+        "_integrationId": (_string, False),
     }
 )
 _subscriber = _object(
@@ -203,7 +257,7 @@ _subscriber = _object(
         "locale": (_optional_string, False),
         "timezone": (_optional_string, False),
         "data": (_mapping, False),
-        "channels": (_list, False),
+        "channels": (_list_of(_channel), False),
         "preferences": (_mapping, False),
     }
 )
@@ -309,15 +363,21 @@ def _integer(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _seconds_ok(v: Any) -> bool:
+    return _number(v) and 0 <= v <= MAX_SECONDS
+
+
 def _latency(v: Any) -> bool:
     if isinstance(v, list):
-        return len(v) == 2 and all(_number(x) and x >= 0 for x in v) and v[0] <= v[1]
-    return _number(v) and v >= 0
+        return len(v) == 2 and all(_seconds_ok(x) for x in v) and v[0] <= v[1]
+    return _seconds_ok(v)
 
 
 FAULT_CONNECTIONS = ("drop", "timeout")
-_seconds = _expect("a number of seconds (0 or more)", lambda v: _number(v) and v >= 0)
-_latency_check = _expect("seconds (a number, 0 or more) or a range [min, max]", _latency)
+_seconds = _expect(f"a number of seconds from 0 to {MAX_SECONDS}", _seconds_ok)
+_latency_check = _expect(
+    f"seconds (a number from 0 to {MAX_SECONDS}) or a range [min, max]", _latency
+)
 _probability = _expect("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1)
 _fault_fields = _object(
     {
@@ -341,9 +401,21 @@ _fault_fields = _object(
         ),
         "message": (_string, False),
         "retryAfter": (_seconds, False),
-        "times": (_expect("a positive integer", lambda v: _integer(v) and v > 0), False),
+        "times": (
+            _expect(
+                f"a positive integer, at most {MAX_TIMES}",
+                lambda v: _integer(v) and 0 < v <= MAX_TIMES,
+            ),
+            False,
+        ),
         "probability": (_probability, False),
-        "seed": (_expect("an integer", _integer), False),
+        "seed": (
+            _expect(
+                f"an integer from {-MAX_TIMES} to {MAX_TIMES}",
+                lambda v: _integer(v) and abs(v) <= MAX_TIMES,
+            ),
+            False,
+        ),
         "latency": (_latency_check, False),
         "connection": (_one_of(FAULT_CONNECTIONS), False),
         "handled": (_boolean, False),
@@ -404,13 +476,23 @@ def _duplicates(doc: Mapping[str, Any], problems: list[str]) -> None:
                 )
 
 
+def _items(doc: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The items of one kind that are mappings (others are shape problems), by position: a
+    non-mapping item becomes {} so that positions stay those of the document."""
+    items = doc.get(kind)
+    if not isinstance(items, list):
+        return []
+    return [item if isinstance(item, dict) else {} for item in items]
+
+
 def _ids(docs: Iterable[Mapping[str, Any]], kind: str) -> set[str]:
     id_key = _IDS[kind]
     return {
         item[id_key]
         for doc in docs
-        for item in doc.get(kind) or []
-        if isinstance(item, dict) and isinstance(item.get(id_key), str)
+        if isinstance(doc, Mapping)
+        for item in _items(doc, kind)
+        if isinstance(item.get(id_key), str)
     }
 
 
@@ -419,15 +501,18 @@ def _references(
 ) -> None:
     subscribers = _ids(everything, "subscribers")
     tenants = _ids(everything, "tenants")
-    for i, topic in enumerate(doc.get("topics") or []):
-        for j, member in enumerate(topic.get("subscribers") or []):
-            if member not in subscribers:
+    # Tolerant of a malformed document: its shape problems are reported by _document.
+    for i, topic in enumerate(_items(doc, "topics")):
+        members = topic.get("subscribers")
+        for j, member in enumerate(members if isinstance(members, list) else []):
+            if isinstance(member, str) and member not in subscribers:
                 problems.append(
                     f"topics[{i}].subscribers[{j}]: expected the subscriberId of a subscriber "
                     f"in the fixtures; got {_show(member)}"
                 )
-    for i, workflow in enumerate(doc.get("workflows") or []):
-        for tenant in workflow.get("tenantOverrides") or {}:
+    for i, workflow in enumerate(_items(doc, "workflows")):
+        overrides = workflow.get("tenantOverrides")
+        for tenant in overrides if isinstance(overrides, dict) else {}:
             if tenant not in tenants:
                 problems.append(
                     f"workflows[{i}].tenantOverrides.{tenant}: expected the identifier of a "
@@ -436,12 +521,16 @@ def _references(
 
 
 def problems_of(doc: Any, source: str, context: Sequence[Mapping[str, Any]] = ()) -> list[str]:
-    """Every problem of one document, prefixed with `source`; `context` resolves references."""
+    """Every problem of one document at once (shape, duplicates, references), prefixed with
+    `source`; `context` resolves references."""
     problems: list[str] = []
+    if isinstance(doc, (dict, list)) and deeper_than(doc):
+        # Checked first and alone: the other checks (and every later copy) recurse.
+        where = deep_path(doc) or "document"
+        return [f"{source}: {where}: expected data nested at most {MAX_DEPTH} levels deep"]
     _document(doc, "", problems)
-    if not problems:
+    if isinstance(doc, dict):
         _duplicates(doc, problems)
-    if not problems:
         _references(doc, [*context, doc], problems)
     return [f"{source}: {p.removeprefix(': ')}" for p in problems]
 
@@ -515,6 +604,13 @@ def _load(sources: list[Any]) -> list[Fixture]:
     problems: list[str] = []
     for n, source in enumerate(sources):
         if isinstance(source, Mapping):
+            if deeper_than(dict(source)):  # before the copy, which recurses
+                where = deep_path(dict(source)) or "document"
+                problems.append(
+                    f"<fixture document {n}>: {where}: expected data nested at most "
+                    f"{MAX_DEPTH} levels deep"
+                )
+                continue
             # A copy: the caller may go on mutating its dict.
             raw.append((f"<fixture document {n}>", copy.deepcopy(dict(source))))
             continue

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from .clock import iso_utc
 from .entities import Workflow
-from .values import mask_key
+from .scheduler import Job
 
 
 class Owner(Protocol):
@@ -43,6 +43,7 @@ class TriggerRecord:
         "environment",
         "error",
         "forced",
+        "jobs",
         "notes",
         "overrides",
         "payload",
@@ -91,6 +92,7 @@ class TriggerRecord:
         self.bulk_index = bulk_index
         self.received_at = received_at
         self.canceled = False
+        self.jobs: list[Job] = []  # held delay and digest steps (the scheduler's jobs)
         self.forced = forced
         self.notes = notes
         self.environment = environment
@@ -114,6 +116,7 @@ class TriggerRecord:
             "canceled": self.canceled,
             "forced": self.forced,
             "notes": list(self.notes),
+            "jobs": [job.to_dict() for job in self.jobs],
             "environment": self.environment.masked,
         }
 
@@ -189,12 +192,7 @@ class RequestRecord:
                 )
             else:
                 query[name] = value
-        headers = dict(self.headers)
-        if "authorization" in headers:
-            scheme, _, key = headers["authorization"].partition(" ")
-            headers["authorization"] = (
-                f"{scheme} {mask_key(key.strip())}" if key.strip() else scheme
-            )
+        headers = dict(self.headers)  # masked when recorded (Engine._shown_headers)
         return {
             "method": self.method,
             "path": self.path,

@@ -12,8 +12,11 @@ def object_id() -> str:
 
 
 def mask_key(key: str) -> str:
-    """`****` and the key's last four characters."""
-    return "****" + key[-4:]
+    """`****` and the key's last four characters (none for a key shorter than 12); the engine
+    makes masks unique (_model/masks.py)."""
+    from .masks import base_mask
+
+    return base_mask(key)
 
 
 def identifier_of(value: Any, key: str) -> Any:

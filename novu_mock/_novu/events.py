@@ -83,4 +83,4 @@ def trigger_broadcast(req: Request) -> Reply:
 
 def cancel_trigger(req: Request) -> Reply:
     """DELETE /v1/events/trigger/{transactionId}"""
-    return Reply.data(200, req.environment().cancel(req.params["transactionId"]))
+    return Reply.data(200, req.environment().cancel(req.params["transactionId"], req.now))

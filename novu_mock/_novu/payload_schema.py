@@ -2,10 +2,110 @@
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import functools
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import regex
+from jsonschema import Draft7Validator, validators
+from jsonschema.exceptions import ValidationError
+
 from .._core.errors import NovuError
+
+# Pattern matching of one trigger's payload may take this long in all (seconds). Python's `re`
+# backtracks without bound: `^(a+)+$` against 26 `a` and a `!` held the engine's lock for
+# seconds and every other call waited. The `regex` package matches the same syntax (and more of
+# JavaScript's: lookbehind, Unicode classes) and takes a timeout; RE2 would never blow up but
+# refuses backreferences and lookaround, which AJV (JavaScript's RegExp) accepts.
+PATTERN_BUDGET = 0.1
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "novu_mock_pattern_deadline", default=None
+)
+
+
+class PatternBudgetExceeded(Exception):
+    """A `pattern` or `patternProperties` key took longer than the payload's budget."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(pattern)
+        self.pattern = pattern
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> Any:
+    return regex.compile(pattern)
+
+
+def _matches(pattern: str, text: str) -> bool:
+    deadline = _deadline.get()
+    remaining = PATTERN_BUDGET if deadline is None else deadline - time.monotonic()
+    if remaining <= 0:
+        raise PatternBudgetExceeded(pattern)
+    try:
+        compiled = _compiled(pattern)
+    except regex.error:
+        return True  # a pattern this engine cannot read constrains nothing (never a 500)
+    try:
+        return compiled.search(text, timeout=remaining) is not None
+    except TimeoutError:
+        raise PatternBudgetExceeded(pattern) from None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if _matches(pattern, name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    known = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = [
+        name
+        for name in instance
+        if name not in known and not any(_matches(p, name) for p in patterns)
+    ]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        names = ", ".join(repr(e) for e in sorted(extras))
+        yield ValidationError(f"Additional properties are not allowed ({names} were unexpected)")
+
+
+# Draft 7 with every regular expression matched under the budget (pattern, patternProperties,
+# and additionalProperties, which consults patternProperties).
+PayloadValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft7Validator,
+    {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties,
+    },
+)
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """The validator of a workflow's payload schema."""
+    return PayloadValidator(schema)
+
 
 _TYPE_NAMES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 
@@ -81,9 +181,19 @@ def apply_defaults(schema: Any, value: Any) -> Any:
 def payload_problems(validator: Any, payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Every schema violation of `payload` (after defaults), in schema order."""
     filled = apply_defaults(validator.schema, payload)
-    errors = sorted(
-        validator.iter_errors(filled), key=lambda e: [str(p) for p in e.absolute_schema_path]
-    )
+    token = _deadline.set(time.monotonic() + PATTERN_BUDGET)
+    try:
+        errors = sorted(
+            validator.iter_errors(filled), key=lambda e: [str(p) for p in e.absolute_schema_path]
+        )
+    except PatternBudgetExceeded as exc:
+        raise NovuError(
+            400,
+            f"Payload validation failed: the pattern {exc.pattern!r} of the workflow's payload "
+            f"schema took longer than its time budget ({PATTERN_BUDGET * 1000:.0f} ms)",
+        ) from None
+    finally:
+        _deadline.reset(token)
     return [_problem(e) for e in errors]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._core.text import js_trim
 from .._model.environment import Environment
+from .._model.limits import MAX_DEPTH, deeper_than
 from .._model.values import short
 
 
@@ -22,7 +24,7 @@ class Plan:
 
 def _valid_id(value: Any) -> str | None:
     if isinstance(value, str):
-        trimmed = value.strip()
+        trimmed = js_trim(value)  # contract D16: JavaScript's white space, not Python's
         return trimmed or None
     return None
 
@@ -113,3 +115,23 @@ def fan_out(
             seen.add(member)
             reached.append(member)
     return reached, notes
+
+
+def storable(define: dict[str, Any]) -> dict[str, Any] | None:
+    """A recipient object as Novu's worker could store it: None when nested deeper than MongoDB
+    takes, else without the fields the subscriber schema would not hold (Novu does not validate
+    `to` items; its worker's store refuses what does not cast), so later reads conform."""
+    if deeper_than(define, MAX_DEPTH - 1):
+        return None
+    from .subscribers import body_problems
+
+    problems = body_problems(define, require_id=False, channels=True)
+    if not problems:
+        return define
+    wrong = {key.split(".", 1)[0] for key in problems}
+    return {k: v for k, v in define.items() if k not in wrong}
+
+
+def storable_tenant(tenant: Any) -> Any:
+    """A trigger's tenant object, or None when nested deeper than MongoDB takes."""
+    return None if isinstance(tenant, dict) and deeper_than(tenant, MAX_DEPTH - 1) else tenant

@@ -132,11 +132,46 @@ def _channel_problems(problems: Problems, channel: Any, key: str) -> None:
         problems[f"{key}.credentials"] = field_problem(
             [f"{key}.credentials must be an object"], credentials, True
         )
+    elif isinstance(credentials, dict):
+        credential_problems(problems, credentials, f"{key}.credentials")
     identifier = channel.get("integrationIdentifier")
     if identifier is not None and not isinstance(identifier, str):
         problems[f"{key}.integrationIdentifier"] = field_problem(
             [f"{key}.integrationIdentifier must be a string"], identifier, True
         )
+
+
+# `ChannelCredentials` of novu-openapi.json: every listed field is a string, except
+# `deviceTokens` (an array of strings); Novu's DTO checks them with class-validator (@IsString,
+# @IsArray, @IsString({each: true})), so nothing else reaches a stored subscriber.
+_CREDENTIAL_STRINGS = (
+    "webhookUrl",
+    "channel",
+    "alertUid",
+    "title",
+    "imageUrl",
+    "state",
+    "externalUrl",
+)
+
+
+def credential_problems(problems: Problems, credentials: dict[str, Any], key: str) -> None:
+    """class-validator's messages for one `credentials` object (`key` is its dotted path)."""
+
+    def add(name: str, message: str) -> None:
+        where = f"{key}.{name}"
+        entry = problems.setdefault(where, field_problem([], credentials[name], True))
+        entry["messages"].append(message.format(where))
+
+    for name in _CREDENTIAL_STRINGS:
+        if credentials.get(name) is not None and not isinstance(credentials[name], str):
+            add(name, "{} must be a string")
+    tokens = credentials.get("deviceTokens")
+    if tokens is not None:
+        if not isinstance(tokens, list):
+            add("deviceTokens", "{} must be an array")
+        elif not all(isinstance(t, str) for t in tokens):
+            add("deviceTokens", "each value in {} must be a string")
 
 
 def _check(body: dict[str, Any], *, require_id: bool, channels: bool = False) -> None:
@@ -422,6 +457,8 @@ def _channel_body(req: Request) -> dict[str, Any]:
         if credentials is None:
             messages.insert(0, "credentials should not be null or undefined")
         problems["credentials"] = field_problem(messages, credentials, "credentials" in body)
+    else:
+        credential_problems(problems, credentials, "credentials")
     identifier = body.get("integrationIdentifier")
     if identifier is not None and not isinstance(identifier, str):
         problems["integrationIdentifier"] = field_problem(

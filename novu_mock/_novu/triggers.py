@@ -8,11 +8,12 @@ from typing import Any
 
 from .._core.errors import NovuError
 from .._delivery.run import flush, queue
+from .._delivery.schedule import check_delay_paths, has_delay_path, holds
 from .._model.environment import Environment
 from .._model.records import TriggerRecord
 from .._model.values import identifier_of
 from .payload_schema import payload_error, payload_problems
-from .recipients import Plan, fan_out, plan
+from .recipients import Plan, fan_out, plan, storable, storable_tenant
 
 DASHBOARD_URL = "https://dashboard.novu.co"
 PAYLOAD_LIMIT = 524_288
@@ -158,6 +159,8 @@ def _check_workflow(env: Environment, event: dict[str, Any]) -> None:
         problems = payload_problems(workflow.validator(), event.get("payload") or {})
         if problems:
             raise payload_error(problems, workflow.payload_schema)
+    if has_delay_path(workflow):
+        check_delay_paths(workflow, event.get("payload") or {})
 
 
 def _dispatch(
@@ -190,15 +193,19 @@ def _dispatch(
         actor_id = None
         if isinstance(actor_define, dict) and actor_define.get("subscriberId"):
             actor_id = str(actor_define["subscriberId"])
-            env.upsert_recipient(actor_define, ctx.stamp)
+            storable_actor = storable(actor_define)
+            if storable_actor is not None:
+                env.upsert_recipient(storable_actor, ctx.stamp)
         if recipients is None:  # a broadcast reaches everyone
             reached = list(env.subscribers)
         else:
             for define in recipients.direct.values():
-                env.upsert_recipient(define, ctx.stamp)
+                kept = storable(define)
+                if kept is not None:
+                    env.upsert_recipient(kept, ctx.stamp)
             reached, topic_notes = fan_out(env, recipients, actor_id)
             notes.extend(topic_notes)
-        env.apply_trigger_tenant(event.get("tenant"), ctx.stamp)
+        env.apply_trigger_tenant(storable_tenant(event.get("tenant")), ctx.stamp)
     answer = _status("processed", transaction_id)
     answer["activityFeedLink"] = ctx.feed_link
     record = _record(
@@ -213,7 +220,10 @@ def _dispatch(
     )
     env.record_processed(transaction_id, record)
     if reached:
-        queue(env, record, env.workflows[event["name"]], ctx.now)
+        workflow = env.workflows[event["name"]]
+        queue(env, record, workflow, ctx.now)
+        if holds(workflow):
+            env.scheduler.awaiting = True  # a real clock's timer runs the queue (DESIGN 10)
     return answer
 
 

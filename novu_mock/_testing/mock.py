@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._core.engine import DEFAULT_MAX_ENVIRONMENTS, Engine, FixtureInput
 from .._model.clock import Clock
 from .assertions import Expectation, check_not_triggered, check_triggered
+from .clock import MockClock
 from .notified import MessageExpectation, check_not_notified, check_notified
 
 if TYPE_CHECKING:
@@ -80,9 +81,10 @@ class NovuMock:
 
     `fixtures` takes paths (YAML or JSON) and fixture documents alike; `api_keys` limits the
     accepted keys (default: any key, one environment each); `base_urls` adds hosts to intercept
-    besides https://api.novu.co and https://eu.api.novu.co. `journal_limit` keeps each
-    environment's newest N trigger and request records; `max_environments` how many
-    environments (the least recently used one goes).
+    besides https://api.novu.co and https://eu.api.novu.co. `clock`: "virtual" (the default:
+    time stands still until `mock.clock.advance()`), "real" (the wall clock), or a `Clock`.
+    `journal_limit` keeps each environment's newest N trigger and request records;
+    `max_environments` how many environments (the least recently used one goes).
     """
 
     def __init__(
@@ -91,7 +93,7 @@ class NovuMock:
         api_keys: Iterable[str] | None = None,
         base_urls: Iterable[str] | None = None,
         *,
-        clock: Clock | None = None,
+        clock: Clock | str = "virtual",
         journal_limit: int | None = None,
         max_environments: int | None = DEFAULT_MAX_ENVIRONMENTS,
     ) -> None:
@@ -100,10 +102,11 @@ class NovuMock:
         self.engine = Engine(
             fixtures,
             api_keys,
-            clock,
+            clock if isinstance(clock, Clock) else Clock.of_mode(clock),
             journal_limit=journal_limit,
             max_environments=max_environments,
         )
+        self.clock = MockClock(self.engine)
         self.base_urls: tuple[str, ...] = (
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )

@@ -24,6 +24,7 @@ _MARKER_OPTIONS = (
     "rate_limits",
     "strict",
     "assert_all_faults_were_used",
+    "clock",
 )
 
 
@@ -48,7 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "novu_mock(fixtures=None, api_keys=None, base_urls=None, rate_limits=None, strict=False, "
-        "assert_all_faults_were_used=True): configure the novu_mock fixture for this test",
+        "assert_all_faults_were_used=True, clock='virtual'): configure the novu_mock fixture "
+        "for this test",
     )
 
 
@@ -147,7 +149,17 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     rate_limits = options.get("rate_limits")
     if rate_limits:
         fixtures.append({"rateLimits": dict(rate_limits)})
-    mock = NovuMock(fixtures, options.get("api_keys"), _as_list(options.get("base_urls")))
+    from .._model.clock import CLOCK_MODES
+
+    clock = options.get("clock", "virtual")
+    if clock not in CLOCK_MODES:
+        raise pytest.UsageError(
+            f"@pytest.mark.novu_mock: clock: expected one of {', '.join(CLOCK_MODES)}; "
+            f"got {clock!r}"
+        )
+    mock = NovuMock(
+        fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
+    )
     suite = len(_suite_fixtures(request.config))
     for document in mock.engine.documents[suite:]:  # the marker's own faults and outcomes
         mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
@@ -173,9 +185,12 @@ class _SessionServer:
         self.documents = mock.engine.documents
 
     def fresh(self) -> MockServer:
+        from .._model.clock import Clock
+
         engine = self.mock.engine
-        # Fixtures a previous test added (add_workflow, ...) do not outlive it.
-        engine.restart(self.documents, type(engine.clock)())
+        # Fixtures a previous test added (add_workflow, ...) do not outlive it; nor does the
+        # clock a test moved (a fresh one of the same mode) or its pending work.
+        engine.restart(self.documents, Clock.of_mode(engine.clock.mode))
         return self.server
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -63,10 +64,12 @@ class _Endpoint:
             self.log(call, reply, (time.perf_counter() - started) * 1000.0)
         elif reply.warning:
             _log.warning("%s", reply.warning)
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        holds: Holds | None = scope.get(HOLDS)
+        if reply.delay and not await hold(holds, reply.delay):
+            _abort(receive)  # the server is stopping: end the held call at once
+            return
         if reply.connection:
-            await lose_connection(reply.connection, receive)
+            await lose_connection(reply.connection, receive, holds)
             return
         await send(
             {"type": "http.response.start", "status": reply.status, "headers": raw_headers(reply)}
@@ -111,21 +114,70 @@ async def _disconnected(receive: Receive) -> None:
         pass
 
 
-async def lose_connection(kind: str, receive: Receive) -> None:
-    """A connection fault: `drop` closes it without a response; `timeout` answers nothing until
-    the client gives up (at most STALL_LIMIT seconds, then drops)."""
-    if kind == "timeout":
-        try:
-            await asyncio.wait_for(_disconnected(receive), STALL_LIMIT)
-            return
-        except asyncio.TimeoutError:
-            pass
+HOLDS = "novu_mock.holds"  # the scope key of the serving run's Holds (live servers only)
+
+
+class Holds:
+    """Calls held by a fault (latency, `connection: timeout`) in one serving run; `release()`
+    (from the server's event loop, when it stops) ends them all at once."""
+
+    def __init__(self) -> None:
+        self._stopping: asyncio.Event | None = None
+        self.released = False
+
+    def event(self) -> asyncio.Event:
+        if self._stopping is None:
+            self._stopping = asyncio.Event()
+            if self.released:
+                self._stopping.set()
+        return self._stopping
+
+    def release(self) -> None:
+        self.released = True
+        if self._stopping is not None:
+            self._stopping.set()
+
+
+async def hold(holds: Holds | None, seconds: float) -> bool:
+    """Wait `seconds`; False when the server stops first."""
+    if holds is None:
+        await asyncio.sleep(seconds)
+        return True
+    try:
+        await asyncio.wait_for(holds.event().wait(), seconds)
+    except asyncio.TimeoutError:
+        return True
+    return False
+
+
+def _abort(receive: Receive) -> bool:
+    """Close the call's connection without a response; False when there is none to close."""
     # uvicorn's receive is a method of the connection's request cycle, which holds the transport.
     transport = getattr(getattr(receive, "__self__", None), "transport", None)
     if transport is None:
-        raise ConnectionAbortedError("novu-mock: connection dropped by an injected fault")
+        return False
     transport.abort()
-    await _disconnected(receive)
+    return True
+
+
+async def lose_connection(kind: str, receive: Receive, holds: Holds | None = None) -> None:
+    """A connection fault: `drop` closes it without a response; `timeout` answers nothing until
+    the client gives up (at most STALL_LIMIT seconds, or until the server stops, then drops)."""
+    if kind == "timeout":
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(_disconnected(receive))]
+        if holds is not None:
+            waits.append(asyncio.ensure_future(holds.event().wait()))
+        try:
+            done, _ = await asyncio.wait(waits, timeout=STALL_LIMIT, return_when="FIRST_COMPLETED")
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        if waits[0] in done:
+            return
+    if not _abort(receive):
+        raise ConnectionAbortedError("novu-mock: connection dropped by an injected fault")
+    if holds is None or not holds.released:
+        await _disconnected(receive)
 
 
 def create_app(engine: Engine, log: RequestLog | None = None) -> Starlette:

@@ -1,14 +1,34 @@
-"""`MockServer`: a live uvicorn server in a thread over a `NovuMock`, sharing its state."""
+"""Live servers: `MockServer` (uvicorn in a thread over a `NovuMock`, sharing its state) and
+the pieces `novu-mock serve` shares with it: the guard of Host and Origin, a header-read timeout,
+a cap on open connections, and a stop that ends held faults at once."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import get_path_with_query_string
+
+from .._core.errors import NovuError, error_reply
+from .._model.clock import iso_utc
+from .asgi import HOLDS, Holds, call_headers, raw_headers
+from .guard import Guard
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from .._core.engine import Engine
+
+if TYPE_CHECKING:
+    from .._testing.clock import MockClock
 
 
 class Served(Protocol):
@@ -32,6 +52,10 @@ class Served(Protocol):
     @property
     def assert_not_triggered(self) -> Callable[..., None]: ...
 
+    # Delivery (DESIGN 9) and time (DESIGN 10):
+    @property
+    def clock(self) -> MockClock: ...
+
     @property
     def messages(self) -> list[dict[str, Any]]: ...
 
@@ -43,6 +67,162 @@ class Served(Protocol):
 
     @property
     def assert_not_notified(self) -> Callable[..., None]: ...
+
+
+HEADER_TIMEOUT = 10.0  # seconds a connection may take to send a request's head
+MAX_CONNECTIONS = 2048  # open connections at most; more evict the oldest idle or slow one
+_RESERVED_FILES = 64  # file descriptors kept for everything but connections
+
+
+class GuardedApp:
+    """The mock's ASGI app as one serving run exposes it: the Guard's refusals first, and the
+    run's Holds handed to the app (so that stopping ends held faults)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine, guard: Guard, holds: Holds) -> None:
+        self.app = app
+        self.engine = engine
+        self.guard = guard
+        self.holds = holds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = call_headers(scope["headers"])
+        refusal = self.guard.refusal(scope["method"], scope["path"], headers)
+        if refusal is not None:
+            status, message = refusal
+            stamp = iso_utc(self.engine.clock.now())
+            url = get_path_with_query_string(scope)  # type: ignore[arg-type]
+            reply = error_reply(NovuError(status, message), url, stamp)
+            await send(
+                {"type": "http.response.start", "status": status, "headers": raw_headers(reply)}
+            )
+            await send({"type": "http.response.body", "body": reply.body})
+            return
+        await self.app({**scope, HOLDS: self.holds}, receive, send)
+
+
+def connection_limits(wanted: int = MAX_CONNECTIONS) -> tuple[int, int]:
+    """(open connections at most, accept backlog): `wanted` connections, fewer when the
+    open-files limit cannot hold them. asyncio accepts up to a backlog's worth of connections at
+    once, before any is seen by the cap, so the backlog is sized to fit the limit too."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return wanted, 2048
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted, 2048
+    # From accept to connection_made (where the cap closes the oldest idle connection) and on
+    # to that connection's close, asyncio takes a few loop turns, each of which may accept
+    # another backlog's worth: room is kept for four.
+    backlog = max(16, min(2048, (soft - _RESERVED_FILES) // 16))
+    return max(16, min(wanted, soft - _RESERVED_FILES - 4 * backlog)), backlog
+
+
+def raise_open_files_limit() -> None:
+    """The soft open-files limit up to the hard one (what a server process may use)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65_536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def protocol_class(header_timeout: float, max_connections: int) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with a header-read timeout and a cap on open connections.
+
+    A connection that has not sent a whole request head `header_timeout` seconds after it
+    opened (or after its last response) is closed. When `max_connections` are open, a new one
+    evicts the oldest connection that is not in the middle of a request (idle, or still sending
+    its head), so slow clients cannot starve everyone else, nor exhaust the open-files limit.
+    """
+    order: collections.OrderedDict[Guarded, None] = collections.OrderedDict()
+
+    class Guarded(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def waiting_for_head(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _start_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._head_timer = self.loop.call_later(header_timeout, self._head_expired)
+
+        def _head_expired(self) -> None:
+            self._head_timer = None
+            if self.waiting_for_head() and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            if len(order) >= max_connections:
+                victim = next((c for c in order if c.waiting_for_head()), None)
+                if victim is None:
+                    transport.abort()  # every connection is busy with a request
+                    return
+                order.pop(victim, None)
+                victim.transport.abort()
+            super().connection_made(transport)
+            order[self] = None
+            self._start_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            order.pop(self, None)
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+            if getattr(self, "transport", None) is not None:
+                super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._start_head_timer()
+
+    return Guarded
+
+
+class StoppingServer(uvicorn.Server):
+    """uvicorn's server that, when asked to stop, first ends the calls faults hold."""
+
+    def __init__(self, config: uvicorn.Config, holds: Holds) -> None:
+        super().__init__(config)
+        self.holds = holds
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.holds.release()
+        await super().shutdown(sockets)
+
+
+def build_server(
+    engine: Engine,
+    app: ASGIApp,
+    sock: socket.socket,
+    *,
+    allowed_hosts: Iterable[str] = (),
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+) -> StoppingServer:
+    """A uvicorn server for `app` on the bound socket `sock`, with the guards of this module."""
+    host, port = sock.getsockname()[:2]
+    holds = Holds()
+    guarded = GuardedApp(app, engine, Guard(host, port, allowed_hosts), holds)
+    cap, backlog = connection_limits(max_connections)
+    config = uvicorn.Config(
+        guarded,
+        log_level="warning",
+        server_header=False,
+        lifespan="off",
+        http=protocol_class(header_timeout, cap),
+        backlog=backlog,
+    )
+    return StoppingServer(config, holds)
 
 
 class MockServer:
@@ -68,10 +248,8 @@ class MockServer:
         sock.bind((self._host, self._port))
         host, port = sock.getsockname()[:2]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-        config = uvicorn.Config(
-            self.mock.app, log_level="warning", server_header=False, lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
+        app = self.mock.app
+        self._server = build_server(app.state.engine, app, sock)
         self._thread = threading.Thread(
             target=self._server.run,
             kwargs={"sockets": [sock]},
@@ -98,6 +276,10 @@ class MockServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def clock(self) -> MockClock:
+        return self.mock.clock
 
     @property
     def triggers(self) -> list[dict[str, Any]]:

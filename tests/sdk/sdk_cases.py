@@ -80,3 +80,14 @@ NODE_INPUT: dict[str, Any] = {
     "statusEvents": status_events("node"),
     "tooManyEvents": too_many_events(),
 }
+
+#: `status-processed` with a delay first, seeded for the cancel cases: cancel answers true only
+#: while a trigger has pending delayed or digest work (contract D10 revised).
+DELAYED_PROCESSED: dict[str, Any] = {
+    "workflows": [
+        {
+            "workflowId": "status-processed",
+            "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+        }
+    ]
+}

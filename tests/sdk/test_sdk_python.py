@@ -17,6 +17,7 @@ from novu_py.utils import BackoffStrategy, RetryConfig
 
 from .cli import KNOWN_KEY, Admin, CliServer
 from .sdk_cases import (
+    DELAYED_PROCESSED,
     PAYLOAD,
     RECIPIENT_SHAPES,
     RECIPIENTS_REACHED,
@@ -194,6 +195,7 @@ def test_broadcast_is_processed(sdk: Client, admin: Admin) -> None:
 
 
 def test_cancel(sdk: Client, admin: Admin) -> None:
+    admin.seed(DELAYED_PROCESSED)
     sdk.trigger({"name": "status-processed", "to": "status-user", "transactionId": "to-cancel"})
     answer = sdk.cancel("to-cancel")
     again = sdk.cancel("to-cancel")

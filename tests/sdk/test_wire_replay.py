@@ -18,7 +18,13 @@ WIRE = Path(__file__).parent / "wire"
 FILES = sorted(p.name for p in WIRE.glob("*.json"))
 #: What the captured requests refer to, seeded into the replaying key's environment.
 SEED: dict[str, Any] = {
-    "workflows": [{"workflowId": "harness-workflow"}],
+    # A delay first: the captured cancel finds pending work and answers true (D10 revised).
+    "workflows": [
+        {
+            "workflowId": "harness-workflow",
+            "steps": [{"type": "delay", "amount": 1, "unit": "hours"}, {"type": "in_app"}],
+        }
+    ],
     "subscribers": [{"subscriberId": "subscriber-1"}, {"subscriberId": "subscriber-2"}],
     "tenants": [{"identifier": "tenant-1", "name": "Tenant One"}, {"identifier": "tenant-2"}],
     "topics": [{"key": "topic-news", "subscribers": ["subscriber-1"]}],

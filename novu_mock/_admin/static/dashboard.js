@@ -268,6 +268,91 @@
     $("detail-notes").replaceChildren(
       ...(r.notes.length ? r.notes.map((n) => el("li", {}, n)) : [el("li", { className: "muted" }, "None: Novu would have done the same.")]),
     );
+    await loadTimeline(r, current);
+  }
+
+  // The trigger's timeline: when it was received, each held job (scheduled, due, its status)
+  // and each message its run sent (GET /_mock/messages?transactionId=...).
+  async function loadTimeline(r, current) {
+    let messages = [];
+    if (r.transactionId) {
+      try {
+        const query = new URLSearchParams({ transactionId: r.transactionId });
+        messages = (await api(`/messages?${query}`)).data.filter((m) => m.environment === r.environment);
+      } catch (_) {
+        messages = [];
+      }
+    }
+    if (!current()) return;
+    const entries = [{ at: r.receivedAt, order: 0, node: el("span", {}, "received: ", statusBadge(r.status, r.forced)) }];
+    for (const job of r.jobs || []) {
+      const what = `${job.type} step ${job.stepId || ""} for ${job.subscriberId || "?"}`;
+      const pending = Boolean(job.pending);
+      entries.push({
+        at: job.dueAt,
+        order: 1,
+        node: el(
+          "span",
+          { className: "job", dataset: { status: job.status } },
+          el("span", { className: `badge job-${job.status}` }, job.status),
+          ` ${what}: scheduled ${job.scheduledAt}, due ${job.dueAt}`,
+          pending ? el("span", { className: "muted" }, " (pending)") : "",
+        ),
+      });
+    }
+    for (const m of messages) {
+      entries.push({
+        at: m.createdAt,
+        order: 2,
+        node: el(
+          "span",
+          { className: "message", dataset: { channel: m.channel } },
+          el("span", { className: "badge sent" }, "sent"),
+          ` ${m.channel} to ${m.subscriberId}: `,
+          el("strong", {}, m.subject || ""),
+          m.subject ? " " : "",
+          el("span", { className: "content" }, m.content || ""),
+        ),
+      });
+    }
+    entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.order - b.order));
+    $("detail-timeline").replaceChildren(
+      ...entries.map((e) => el("li", {}, el("time", { className: "mono" }, e.at), " ", e.node)),
+    );
+  }
+
+  // -- the clock ---------------------------------------------------------------------------------
+
+  let clockSignature = "";
+  let nextDue = null;
+
+  function showClock(c) {
+    $("clock-now").textContent = c.now;
+    $("clock-mode").textContent = c.mode;
+    $("clock-pending").textContent = `${c.pending} pending`;
+    nextDue = c.nextDueAt;
+    $("clock-next").disabled = !nextDue;
+    $("clock-next").title = nextDue ? `Set the clock to ${nextDue}` : "Nothing is pending";
+  }
+
+  async function loadClock() {
+    const c = (await api("/clock")).data;
+    showClock(c);
+    return `${c.pending}|${c.nextDueAt}|${c.mode === "virtual" ? c.now : ""}`;
+  }
+
+  async function moveClock(body) {
+    try {
+      const c = (await api("/clock", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      })).data;
+      showClock(c);
+      refresh();
+    } catch (error) {
+      showError(error);
+    }
   }
 
   async function loadSubscribers(current) {
@@ -441,8 +526,15 @@
       }
       // The first answer also refreshes: a trigger may have landed between the view's first
       // load and this answer, and there is no earlier signature to compare it with.
-      const changed = next !== signature;
+      let changed = next !== signature;
       signature = next;
+      try {
+        const clock = await loadClock();
+        if (clock !== clockSignature) changed = true;
+        clockSignature = clock;
+      } catch (_) {
+        /* an older mock without /_mock/clock */
+      }
       if (changed && $("live-toggle").checked) refresh();
     } catch (_) {
       $("live").classList.add("down");
@@ -618,6 +710,12 @@
       }, 250);
     });
     $("reset").addEventListener("click", reset);
+    for (const button of document.querySelectorAll("button.advance")) {
+      button.addEventListener("click", () => moveClock({ advance: Number(button.dataset.advance) }));
+    }
+    $("clock-next").addEventListener("click", () => {
+      if (nextDue) moveClock({ set: nextDue });
+    });
     api("/drift").then(() => { $("nav-drift").hidden = false; }, () => {});
     onRoute();
     poll();
