@@ -38,10 +38,14 @@ def test_huge_bodies_are_refused_without_being_kept(bounded: Any) -> None:
 
 
 def test_throwaway_keys_do_not_pile_up_across_resets(bounded: Any) -> None:
-    # Each wave leaves no environment behind (throwaway_keys checks /_mock/state is empty); the
-    # second wave reuses the memory the first one freed instead of growing the process again.
+    # Each wave leaves no environment behind (throwaway_keys checks /_mock/state is empty), and
+    # a reset without a key hands the memory back (issue 11: within 10 MB of the start): the
+    # server collects what its frozen generation held and trims the heap (malloc_trim, glibc).
+    # Before that, 2,000 keys left about 37 MB after the reset until the next full sweep.
     with bounded.served() as server:
-        start, grown, _, regrown, last = bounded.throwaway_keys(server, 1500)
-    assert grown > start  # the environments were there
+        start, grown, end, regrown, last = bounded.throwaway_keys(server, 1500)
+    assert grown - start >= 10 * MB, (start / MB, grown / MB)  # the environments were there
+    assert end - start <= 10 * MB, (start / MB, grown / MB, end / MB)
     assert regrown - grown <= 10 * MB, (start / MB, grown / MB, regrown / MB)
-    assert last - start <= 40 * MB, (start / MB, last / MB)
+    # A second wave leaves a little more (the allocator's fragmentation; docs/performance.md).
+    assert last - start <= 15 * MB, (start / MB, last / MB)
