@@ -192,6 +192,7 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    engine.after_full_reset = _reclaim_memory
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listening socket says so; without it every response waits ~40 ms (Nagle, delayed ACK).
@@ -275,6 +276,36 @@ def _freeze_survivors(interval: float = 0.5, sweep_every: int = 120) -> None:
             gc.unfreeze()
             gc.collect()
         gc.freeze()
+
+
+def _reclaim_memory() -> None:
+    """After a reset without a key: free the dropped environments now and hand the memory back.
+
+    `_freeze_survivors` freezes whatever survived, including cyclic garbage of past requests
+    (uvicorn's and Starlette's per-connection objects), which only its full sweep frees; a reset
+    should not wait up to a minute for it. Then glibc's `malloc_trim(0)` returns the freed heap
+    pages to the system: without it the process keeps its peak (5,000 throwaway keys, a reset:
+    see docs/server.md "Bounded memory"). Other C libraries have no malloc_trim; skipped there.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # musl and other libcs: nothing to call
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -188,3 +188,16 @@ def test_max_environments_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _parser().parse_args(["serve"]).max_environments == 7
     with pytest.raises(ValueError, match="max_environments"):
         Engine(max_environments=0)
+
+
+def test_only_a_keyless_reset_calls_the_servers_reclaim_hook() -> None:
+    # `serve` hands the memory of dropped environments back at once (gc + malloc_trim) through
+    # this hook; a reset of one key drops nothing, so it does not pay for a collection.
+    engine = Engine([bundled()])
+    calls: list[str] = []
+    engine.after_full_reset = lambda: calls.append("reclaimed")
+    _post(engine, "/v1/events/trigger", {"name": "welcome", "to": "u1"}, key="a")
+    engine.reset("a")
+    assert calls == []
+    engine.reset()
+    assert calls == ["reclaimed"]

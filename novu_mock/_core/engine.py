@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -109,6 +109,9 @@ class Engine:
         self.timeline.prepare = functools.partial(settle_all, self)
         self._retry_watch = RetryWatch()
         self.masks = Masks()  # the one place keys become masks (DESIGN section 6)
+        # Called after a reset without a key has dropped environments (outside the lock): the
+        # server uses it to hand the freed memory back at once (see `_cli._reclaim_memory`).
+        self.after_full_reset: Callable[[], None] | None = None
 
     # -- environments -----------------------------------------------------------------------
 
@@ -332,6 +335,8 @@ class Engine:
                     fresh = env.fresh(self._documents, now)
                     fresh.scheduler.timeline = self.timeline
                     self._environments[env.key] = fresh
+        if key is None and self.after_full_reset is not None:
+            self.after_full_reset()
 
     def restart(self, documents: Iterable[Mapping[str, Any]], clock: Clock) -> None:
         """Back to these fixture documents, this clock and no environment at all (the

@@ -201,6 +201,73 @@ def apply_recipient(entity: Subscriber, define: Mapping[str, Any], now: str) -> 
         entity["updatedAt"] = now
 
 
+def put_channel(
+    entity: Subscriber,
+    provider: str,
+    credentials: Mapping[str, Any],
+    identifier: str | None,
+    now: str,
+    *,
+    merge: bool,
+    keep_identifier: bool = True,
+) -> None:
+    """Set one provider's channel (credentials) on a subscriber, moved to the end of its list.
+    `merge` merges into the provider's current credentials, device tokens appended without
+    duplicates; otherwise they are replaced. Without `identifier`, the current channel's
+    `integrationIdentifier` stays when `keep_identifier`."""
+    channels: list[dict[str, Any]] = [
+        c for c in entity.get("channels") or [] if isinstance(c, dict)
+    ]
+    current = next((c for c in channels if c.get("providerId") == provider), None)
+    stored = dict(credentials)
+    if current is not None and merge:
+        merged = {**current.get("credentials", {}), **stored}
+        tokens = [
+            *(current.get("credentials", {}).get("deviceTokens") or []),
+            *(stored.get("deviceTokens") or []),
+        ]
+        if tokens:
+            merged["deviceTokens"] = list(dict.fromkeys(tokens))
+        stored = merged
+    channel: dict[str, Any] = {"providerId": provider, "credentials": stored}
+    if identifier is not None:
+        channel["integrationIdentifier"] = identifier
+    elif keep_identifier and current is not None and "integrationIdentifier" in current:
+        channel["integrationIdentifier"] = current["integrationIdentifier"]
+    entity["channels"] = [c for c in channels if c is not current] + [channel]
+    entity["updatedAt"] = now
+
+
+def drop_channel(entity: Subscriber, provider: str, now: str) -> bool:
+    """Remove a provider's channel from a subscriber; True when there was one."""
+    channels = entity.get("channels") or []
+    kept = [c for c in channels if not (isinstance(c, dict) and c.get("providerId") == provider)]
+    if len(kept) == len(channels):
+        return False
+    entity["channels"] = kept
+    entity["updatedAt"] = now
+    return True
+
+
+def apply_preferences(
+    entity: Subscriber,
+    channels: Mapping[str, bool] | None,
+    workflow_id: str | None,
+    schedule: Mapping[str, Any] | None,
+    now: str,
+) -> None:
+    """Merge channel switches into a subscriber's global preferences (and its `schedule`), or,
+    with `workflow_id`, into that workflow's preferences."""
+    stored = entity.setdefault("preferences", {})
+    if workflow_id is not None:
+        stored.setdefault("workflows", {}).setdefault(workflow_id, {}).update(channels or {})
+    else:
+        stored.setdefault("channels", {}).update(channels or {})
+        if schedule is not None:
+            stored["schedule"] = schedule
+    entity["updatedAt"] = now
+
+
 def subscriber_fixture(entity: Subscriber) -> dict[str, Any]:
     return {
         k: copy.deepcopy(v)

@@ -23,9 +23,12 @@ from .entities import (
     Topic,
     Workflow,
     apply_fields,
+    apply_preferences,
     apply_recipient,
+    drop_channel,
     new_subscriber,
     new_tenant,
+    put_channel,
     subscriber_fixture,
     tenant_fixture,
 )
@@ -122,10 +125,7 @@ class Environment:
         for spec in doc.get("workflows") or []:
             self.workflows[spec["workflowId"]] = Workflow(spec, stamp)
         for spec in doc.get("subscribers") or []:
-            entity = new_subscriber(spec["subscriberId"], spec, stamp)
-            if spec.get("preferences"):
-                entity["preferences"] = spec["preferences"]
-            self.subscribers[spec["subscriberId"]] = entity
+            self.seed_subscriber(spec, stamp)
         for spec in doc.get("tenants") or []:
             self.tenants[spec["identifier"]] = new_tenant(spec, stamp)
         for spec in doc.get("topics") or []:
@@ -156,6 +156,14 @@ class Environment:
 
     # -- subscribers ------------------------------------------------------------------------
 
+    def seed_subscriber(self, spec: Mapping[str, Any], now: str) -> None:
+        """Store a fixture's subscriber as given (replacing one of the same id), with its
+        stored preferences."""
+        entity = new_subscriber(spec["subscriberId"], spec, now)
+        if spec.get("preferences"):
+            entity["preferences"] = spec["preferences"]
+        self.subscribers[spec["subscriberId"]] = entity
+
     def save_subscriber(self, body: Mapping[str, Any], now: str, *, replace_null: bool) -> bool:
         """Create or update the subscriber of a subscribers endpoint's body (see
         `apply_fields` for `replace_null`); True when it was created."""
@@ -185,6 +193,43 @@ class Environment:
             self.subscribers[sub_id] = new_subscriber(sub_id, define, now)
         else:
             apply_recipient(existing, define, now)
+
+    def set_credentials(
+        self,
+        entity: Subscriber,
+        provider: str,
+        credentials: Mapping[str, Any],
+        identifier: str | None,
+        now: str,
+        *,
+        merge: bool,
+        keep_identifier: bool = True,
+    ) -> None:
+        """Set one provider's channel credentials on a stored subscriber (see `put_channel`)."""
+        put_channel(
+            entity,
+            provider,
+            credentials,
+            identifier,
+            now,
+            merge=merge,
+            keep_identifier=keep_identifier,
+        )
+
+    def remove_credentials(self, entity: Subscriber, provider: str, now: str) -> bool:
+        """Remove a provider's channel from a stored subscriber; True when there was one."""
+        return drop_channel(entity, provider, now)
+
+    def update_preferences(
+        self,
+        entity: Subscriber,
+        channels: Mapping[str, bool] | None,
+        workflow_id: str | None,
+        schedule: Mapping[str, Any] | None,
+        now: str,
+    ) -> None:
+        """Merge a preferences change into a stored subscriber (see `apply_preferences`)."""
+        apply_preferences(entity, channels, workflow_id, schedule, now)
 
     def remove_subscriber(self, subscriber_id: str) -> None:
         """Delete a subscriber and its topic memberships (kept as soft-deleted, as Novu does)."""

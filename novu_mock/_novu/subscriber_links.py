@@ -148,19 +148,15 @@ def chat_oauth_callback(req: Request) -> Reply:
     if subscriber_id not in env.subscribers:
         env.save_subscriber({"subscriberId": subscriber_id}, req.stamp, replace_null=False)
     entity = env.subscribers[subscriber_id]
-    channel = {
-        "providerId": provider,
-        "credentials": {"webhookUrl": webhook, "channel": provider},
-    }
-    if query.get("integrationIdentifier"):
-        channel["integrationIdentifier"] = query["integrationIdentifier"]
-    channels = [
-        c
-        for c in entity.get("channels") or []
-        if not (isinstance(c, dict) and c.get("providerId") == provider)
-    ]
-    entity["channels"] = [*channels, channel]
-    entity["updatedAt"] = req.stamp
+    env.set_credentials(
+        entity,
+        provider,
+        {"webhookUrl": webhook, "channel": provider},
+        query.get("integrationIdentifier") or None,
+        req.stamp,
+        merge=False,
+        keep_identifier=False,
+    )
     target = credentials.get("redirectUrl")
     if target:
         return Reply(

@@ -341,14 +341,7 @@ def patch_preferences(req: Request) -> Reply:
     raise_problems(problems)
     if workflow_id is not None and workflow_id not in env.workflows:
         raise NovuError(404, f"Workflow with id: {workflow_id} is not found")
-    stored = entity.setdefault("preferences", {})
-    if workflow_id is not None:
-        stored.setdefault("workflows", {}).setdefault(workflow_id, {}).update(channels or {})
-    else:
-        stored.setdefault("channels", {}).update(channels or {})
-        if schedule is not None:
-            stored["schedule"] = schedule
-    entity["updatedAt"] = req.stamp
+    env.update_preferences(entity, channels, workflow_id, schedule, req.stamp)
     return Reply.data(200, preferences_view(env, entity))
 
 
@@ -479,27 +472,14 @@ def _set_channel(req: Request, append: bool) -> Reply:
     env = req.environment()
     entity = _v1_get(req)
     body = _channel_body(req)
-    channels: list[dict[str, Any]] = [
-        c for c in entity.get("channels") or [] if isinstance(c, dict)
-    ]
-    current = next((c for c in channels if c.get("providerId") == body["providerId"]), None)
-    credentials = dict(body["credentials"])
-    if current is not None and append:
-        merged = {**current.get("credentials", {}), **credentials}
-        tokens = [
-            *(current.get("credentials", {}).get("deviceTokens") or []),
-            *(credentials.get("deviceTokens") or []),
-        ]
-        if tokens:
-            merged["deviceTokens"] = list(dict.fromkeys(tokens))
-        credentials = merged
-    channel: dict[str, Any] = {"providerId": body["providerId"], "credentials": credentials}
-    if body.get("integrationIdentifier") is not None:
-        channel["integrationIdentifier"] = body["integrationIdentifier"]
-    elif current is not None and "integrationIdentifier" in current:
-        channel["integrationIdentifier"] = current["integrationIdentifier"]
-    entity["channels"] = [c for c in channels if c is not current] + [channel]
-    entity["updatedAt"] = req.stamp
+    env.set_credentials(
+        entity,
+        body["providerId"],
+        body["credentials"],
+        body.get("integrationIdentifier"),
+        req.stamp,
+        merge=append,
+    )
     return Reply.data(200, subscriber_view(env, entity))
 
 
@@ -517,9 +497,5 @@ def delete_credentials(req: Request) -> Reply:
     """DELETE /v1/subscribers/{subscriberId}/credentials/{providerId} (204)."""
     entity = _v1_get(req)
     provider = req.params["providerId"]
-    channels = entity.get("channels") or []
-    kept = [c for c in channels if not (isinstance(c, dict) and c.get("providerId") == provider)]
-    if len(kept) != len(channels):
-        entity["channels"] = kept
-        entity["updatedAt"] = req.stamp
+    req.environment().remove_credentials(entity, provider, req.stamp)
     return Reply.empty(204)

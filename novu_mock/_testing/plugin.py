@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .stash import CALL_FAILED
+
 if TYPE_CHECKING:
     from .._transports.server import MockServer
     from .mock import NovuMock
@@ -15,7 +17,6 @@ if TYPE_CHECKING:
 # Importing this module (pytest does in every session) loads nothing of novu-mock beyond it:
 # the engine, httpx, respx, starlette and uvicorn load when a fixture first runs.
 
-CALL_FAILED = pytest.StashKey[bool]()
 
 _MARKER_OPTIONS = (
     "fixtures",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from .mock import NovuMock
+from .stash import CALL_FAILED
 
 OPTION = "assert_all_faults_were_used"
 
@@ -22,7 +23,6 @@ def check_after_test(
 ) -> None:
     """Fail the test's teardown, unless the test itself already failed."""
     __tracebackhide__ = True
-    from .plugin import CALL_FAILED
 
     if request.node.stash.get(CALL_FAILED, True):
         return  # failed (its own error says more) or never ran
