@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from statistics import median
 
 import httpx
 
@@ -26,7 +27,7 @@ from novu_mock._core.engine import Engine
 
 from ._config import Sizes
 from ._report import Row, Spread
-from ._timing import median, samples_ms
+from ._timing import samples_ms
 from ._workloads import HEADERS, default_fixtures, single_body, single_call
 
 _URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
