@@ -53,7 +53,7 @@ def plan(to: Any, validate: bool) -> Plan:
     for i, item in enumerate((to,) if single else to):
         if validate and type(item) is str:
             # The common case, a subscriberId, without the general checks below (same result).
-            trimmed = item.strip()
+            trimmed = js_trim(item)  # contract D16, as _valid_id trims
             if trimmed:
                 result.direct[trimmed] = {"subscriberId": trimmed}
                 continue
