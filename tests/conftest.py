@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json as jsonlib
+import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +126,30 @@ def api(request: pytest.FixtureRequest, api_key: str) -> Iterator[Api]:
         server: MockServer = request.getfixturevalue("live_server")
         with httpx.Client(base_url=server.url) as client:
             yield Api(client, api_key, cast(NovuMock, server.mock), "http")
+
+
+NODE_SDK_DIR = HERE / "sdk" / "node"
+
+
+@pytest.fixture(scope="session")
+def node_sdks() -> Path:
+    """tests/sdk/node with its locked packages installed (`npm ci` on a fresh clone)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        # CI has Node: there a missing toolchain is a failure, not a skip.
+        if os.environ.get("CI") == "true":
+            pytest.fail("node and npm are needed for the Node SDK matrix (Node 20+)")
+        pytest.skip("node and npm are needed for the Node SDK matrix (Node 20+)")
+    # xdist workers share the directory: one installs while the others wait on the lock.
+    with (NODE_SDK_DIR / "package-lock.json").open() as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_SDK_DIR / "node_modules" / "@novu" / "node").is_dir():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=NODE_SDK_DIR,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return NODE_SDK_DIR

@@ -252,7 +252,9 @@ def test_ipv6_loopback_host_is_accepted() -> None:
         probe.bind(("::1", 0))
         probe.close()
     except OSError:
-        pytest.skip("no IPv6 loopback")
+        pytest.skip(
+            "this machine has no IPv6 loopback (::1 cannot be bound); IPv4 loopback names are tested above"
+        )
     with serve("--host", "::1") as (_, url):
         port = httpx.URL(url).port
         assert _raw(url, "GET", "/_mock/health", {"Host": f"[::1]:{port}"})[0] == 200

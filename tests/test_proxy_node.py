@@ -4,7 +4,6 @@ runs every operation of the Node SDK matrix against the proxy in front of a seco
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -36,8 +35,6 @@ CASES = (
 
 
 def _matrix(sdk: str, url: str, upstream_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "@novu" / "api").is_dir():
-        pytest.skip("node and tests/sdk/node/node_modules are needed (npm ci)")
     keys = {case: f"node-proxy-{case}-{uuid.uuid4().hex[:8]}" for case in CASES}
     # The matrix seeds its delivery case through /_mock/fixtures, which on a proxy reaches the
     # shadow only: the same document goes to the upstream first, so both sides start equal.
@@ -89,7 +86,7 @@ def _matrix(sdk: str, url: str, upstream_url: str) -> tuple[dict[str, Any], dict
 
 
 @pytest.mark.parametrize("sdk", ["@novu/api", "@novu/node"])
-def test_identical_setups_have_no_drift_over_the_node_matrix(sdk: str) -> None:
+def test_identical_setups_have_no_drift_over_the_node_matrix(sdk: str, node_sdks: Path) -> None:
     with upstream(*FIXTURES) as up, proxy_to(up.url, *FIXTURES) as (proxy, state):
         results, keys = _matrix(sdk, proxy.url, up.url)
         assert results["trigger"]["value"]["status"] == "processed"
@@ -102,7 +99,7 @@ def test_identical_setups_have_no_drift_over_the_node_matrix(sdk: str) -> None:
         assert state.drift.calls == len(up.requests) >= 14  # every call of the matrix
 
 
-def test_node_caller_gets_the_upstream_answer_and_the_drift_names_it() -> None:
+def test_node_caller_gets_the_upstream_answer_and_the_drift_names_it(node_sdks: Path) -> None:
     with upstream(*FIXTURES, INACTIVE) as up, proxy_to(up.url, *FIXTURES) as (proxy, state):
         results, keys = _matrix("@novu/api", proxy.url, up.url)
         assert results["trigger"]["value"]["status"] == "trigger_not_active"
