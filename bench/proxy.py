@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ def _started(args: list[str]) -> Iterator[tuple[int, str]]:
         found = _URL.search(proc.stdout.readline())
         if found is None:
             raise RuntimeError(f"server did not start: {' '.join(args)}")
+        # Nobody reads the rest: a server that logs would fill the pipe and stall.
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield proc.pid, found.group(1)
     finally:
         proc.terminate()
@@ -70,7 +73,10 @@ def proxy_rows(sizes: Sizes) -> list[Row]:
 
     fixtures = str(bundled())
     body = single_body("user-1")
-    serve = [sys.executable, "-m", "novu_mock", "serve", "--port", "0", "--fixtures", fixtures]
+    serve = [
+        *(sys.executable, "-m", "novu_mock", "serve", "--port", "0", "--quiet"),
+        *("--fixtures", fixtures),
+    ]
     with _started(serve) as (upstream_pid, upstream):
         proxy = [
             sys.executable,

@@ -7,18 +7,19 @@ journals, state, reset), as on `novu-mock serve`.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 import httpx
 from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
-from .._core.http import Call, Reply
+from .._core.http import Call, Reply, dump_json
 from .._core.routes import normalise
 from .._model.clock import iso_utc
 from .._model.fixtures import load
@@ -28,7 +29,8 @@ from .drift import DriftLog, compare
 from .forward import Answer, Upstream, UpstreamFailure
 from .recording import Recorder, environment_mask, exchange_line, key_of, parsed_body, scrub
 
-ALIAS_LIMIT = 10_000
+#: Ids kept per key (the oldest go first): a long run through one key cannot grow without end.
+ID_LIMIT = 10_000
 #: The shadow keeps the newest records like `serve` does by default (a proxy runs for long).
 SHADOW_JOURNAL_LIMIT = 100_000
 _log = logging.getLogger("novu_mock")
@@ -41,11 +43,14 @@ def shadow_engine(fixtures: Iterable[Any]) -> Engine:
     return Engine(documents, journal_limit=SHADOW_JOURNAL_LIMIT)
 
 
-class _Aliases:
-    """Per key, the upstream's ids (generated transactionIds, `_id`s) and the shadow's ids for
-    the same thing, so that a call naming an upstream id in its path reaches the shadow's."""
+class IdMap:
+    """Per key, the upstream's ids (generated transactionIds, `_id`s of subscribers, topics,
+    messages, notifications, integrations, workflows...) and the shadow's ids for the same thing,
+    learnt by lining the two answers to each call up (drift.compare), so that a later call naming
+    an upstream id, in its path, its query string or its JSON body, reaches the shadow's."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = ID_LIMIT) -> None:
+        self.limit = limit
         self._by_key: dict[str | None, OrderedDict[str, str]] = {}
 
     def learn(self, key: str | None, pairs: list[tuple[str, str]]) -> None:
@@ -55,23 +60,76 @@ class _Aliases:
         for upstream, mock in pairs:
             known[upstream] = mock
             known.move_to_end(upstream)
-        while len(known) > ALIAS_LIMIT:
+        while len(known) > self.limit:
             known.popitem(last=False)
 
-    def rewrite(self, key: str | None, call: Call) -> Call:
+    def translate(self, key: str | None, call: Call) -> Call:
+        """`call` with every upstream id the map knows replaced by the shadow's."""
         known = self._by_key.get(key)
         if not known:
             return call
-        parts = call.path.split("/")
-        changed = False
-        for index, part in enumerate(parts):
-            mock = known.get(unquote(part))
-            if mock is not None:
-                parts[index] = quote(mock, safe="")
-                changed = True
-        if not changed:
+        path = _translate_path(call.path, known)
+        query = _translate_query(call.query, known) if call.query else call.query
+        body = _translate_body(call.body, known) if call.body else call.body
+        if path is call.path and query is call.query and body is call.body:
             return call
-        return Call(call.method, "/".join(parts), call.query, call.headers, call.body)
+        return Call(call.method, path, query, call.headers, body, call.size)
+
+
+def _translate_path(path: str, known: Mapping[str, str]) -> str:
+    parts = path.split("/")
+    changed = False
+    for index, part in enumerate(parts):
+        mock = known.get(unquote(part))
+        if mock is not None:
+            parts[index] = quote(mock, safe="")
+            changed = True
+    return "/".join(parts) if changed else path
+
+
+def _translate_query(query: str, known: Mapping[str, str]) -> str:
+    """`transactionId=<id>&transactionId=<id>`, `messageId=<id>`: each value that is a known id
+    (the rest of the string is kept byte for byte)."""
+    parts = query.split("&")
+    changed = False
+    for index, part in enumerate(parts):
+        name, equals, value = part.partition("=")
+        if not equals:
+            continue
+        mock = known.get(unquote_plus(value))
+        if mock is not None:
+            parts[index] = f"{name}={quote_plus(mock)}"
+            changed = True
+    return "&".join(parts) if changed else query
+
+
+def _translate_body(body: bytes, known: Mapping[str, str]) -> bytes:
+    """A JSON body with every string value that is a known id replaced; any other body as it
+    is (only ids the shadow generated are swapped, so the rest of the document is unchanged)."""
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    changed = False
+
+    def swap(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            mock = known.get(value)
+            if mock is None:
+                return value
+            changed = True
+            return mock
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        return value
+
+    translated = swap(document)
+    return dump_json(translated) if changed else body
 
 
 def _error_reply(status: int, message: str, path: str) -> Reply:
@@ -99,7 +157,7 @@ class Proxy:
         self.shadow = shadow
         self.recorder = recorder
         self.drift = drift or DriftLog()
-        self._aliases = _Aliases()
+        self.ids = IdMap()
 
     async def handle(self, call: Call) -> Reply:
         """The upstream's answer to `call` (a 502 in Novu's error shape if there is none).
@@ -138,7 +196,7 @@ class Proxy:
     ) -> None:
         """Run `call` on the shadow, keep the drift, record the exchange."""
         shadow_started = time.perf_counter()
-        mock = self.shadow.handle(self._aliases.rewrite(key, call))
+        mock = self.shadow.handle(self.ids.translate(key, call))
         shadow_ms = (time.perf_counter() - shadow_started) * 1000.0
         mock_body = mock.payload if mock.payload is not None else parsed_body(mock.body)
         # A body the proxy could not read (an unknown encoding) is compared by status and
@@ -152,7 +210,7 @@ class Proxy:
             mock.headers,
             mock_body if readable else None,
         )
-        self._aliases.learn(key, ids)
+        self.ids.learn(key, ids)
         environment = environment_mask(self.shadow, call.headers)
         entry: dict[str, Any] | None = None
         if differences:
