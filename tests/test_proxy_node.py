@@ -80,9 +80,6 @@ def test_identical_setups_have_no_drift_over_the_node_matrix(sdk: str, node_sdks
         results, _ = _matrix(sdk, proxy.url, up.url)
         assert results["trigger"]["value"]["status"] == "processed"
         assert results["cancel"]["value"] == [True, False]
-        # Known gap: the delivery case addresses messages and notifications by the upstream's
-        # ids, which the shadow does not know yet (ids are mapped from answers' id fields only
-        # where both lists line up); every other operation agrees.
         assert results["integrations"]["ok"], results["integrations"]
         assert results["delivery"]["ok"], results["delivery"]
         # Messages, notifications and integrations are addressed by the upstream's ids (in

@@ -7,10 +7,11 @@ journals, state, reset), as on `novu-mock serve`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -33,6 +34,8 @@ from .recording import Recorder, environment_mask, exchange_line, key_of, parsed
 ID_LIMIT = 10_000
 #: The shadow keeps the newest records like `serve` does by default (a proxy runs for long).
 SHADOW_JOURNAL_LIMIT = 100_000
+#: Calls answered but not yet shadowed beyond which a caller waits for the shadow to catch up.
+MAX_PENDING = 1_000
 _log = logging.getLogger("novu_mock")
 
 
@@ -158,12 +161,18 @@ class Proxy:
         self.recorder = recorder
         self.drift = drift or DriftLog()
         self.ids = IdMap()
+        self._jobs: deque[tuple[Call, Callable[..., None], tuple[Any, ...]]] = deque()
+        self._worker: asyncio.Task[None] | None = None
 
     async def handle(self, call: Call) -> Reply:
         """The upstream's answer to `call` (a 502 in Novu's error shape if there is none).
 
-        Nothing that happens after the upstream answered (the shadow run, the comparison, the
-        recording) can change or break that answer: a failure there is logged and skipped.
+        The caller gets it as soon as the upstream answered: the shadow run, the comparison and
+        the recording follow off the caller's path, one call at a time in the order the
+        upstream answered (so the ids a call taught reach the next call's shadow run), and
+        whatever reads their results (`/_mock/drift`, the rest of `/_mock`, `DriftLog.select`,
+        the summary on exit) first waits for them (`settled`). Nothing there can change or
+        break the caller's answer: a failure is logged and skipped.
         """
         received = iso_utc(time.time())
         key = key_of(call.headers)
@@ -172,12 +181,37 @@ class Proxy:
             answer = await self.upstream.send(call)
         except UpstreamFailure as exc:
             upstream_ms = (time.perf_counter() - started) * 1000.0
-            self.drift.count(None)
-            self._guarded(call, self._record_failure, call, key, received, upstream_ms, str(exc))
+            self._defer(call, self._record_failure, call, key, received, upstream_ms, str(exc))
             return _error_reply(502, f"novu-mock proxy: {exc}", call.url)
         upstream_ms = (time.perf_counter() - started) * 1000.0
-        self._guarded(call, self._shadow, call, key, received, answer, upstream_ms)
+        self._defer(call, self._shadow, call, key, received, answer, upstream_ms)
+        if len(self._jobs) > MAX_PENDING:
+            await self.settled()  # a shadow that cannot keep up slows the callers down
         return answer.reply()
+
+    def _defer(self, call: Call, step: Callable[..., None], *args: Any) -> None:
+        self.drift.expect()
+        self._jobs.append((call, step, args))
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        """Runs the deferred steps in order; the event loop serves callers between two."""
+        try:
+            while self._jobs:
+                call, step, args = self._jobs.popleft()
+                try:
+                    self._guarded(call, step, *args)
+                finally:
+                    self.drift.done()
+                await asyncio.sleep(0)
+        finally:
+            self._worker = None
+
+    async def settled(self) -> None:
+        """Returns once every call answered so far has been shadowed, compared and recorded."""
+        while self._worker is not None:
+            await asyncio.shield(self._worker)
 
     def _guarded(self, call: Call, step: Callable[..., None], *args: Any) -> None:
         try:
@@ -247,6 +281,7 @@ class Proxy:
     def _record_failure(
         self, call: Call, key: str | None, received: str, upstream_ms: float, error: str
     ) -> None:
+        self.drift.count(None)
         if self.recorder is None:
             return
         self.recorder.write(
@@ -275,7 +310,7 @@ class Proxy:
         if method != "GET":
             return _not_found(call)
         environment = environment_mask(self.shadow, call.headers)
-        return Reply.json(200, {"data": self.drift.select(environment)})
+        return Reply.json(200, {"data": self.drift.select(environment, wait=False)})
 
 
 def _not_found(call: Call) -> Reply:
@@ -322,6 +357,7 @@ class ProxyApp:
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         plain = normalise(path)
         if plain == "/_mock" or (plain.startswith("/_mock/") and plain != "/_mock/drift"):
+            await self.proxy.settled()  # the shadow's journals and state as of the last answer
             await self.admin(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -335,6 +371,7 @@ class ProxyApp:
             body=body,
         )
         if plain == "/_mock/drift":
+            await self.proxy.settled()
             await _send(send, self.proxy.drift_reply(call), add_length=True)
             return
         reply = await self.proxy.handle(call)

@@ -215,18 +215,41 @@ def compare(
 
 
 class DriftLog:
-    """The drift entries of one proxy, oldest first, and the count of calls compared."""
+    """The drift entries of one proxy, oldest first, and the count of calls compared.
+
+    The proxy compares after it answered (app.py): `expect` counts a call whose comparison is
+    still to come, `done` says it came. Readers in other threads (`select`, by default) wait
+    until none is outstanding, so that what a caller did before reading is in what it reads.
+    """
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
         self.calls = 0
         self.drifted = 0
         self.entries: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self._pending = 0
+        self._changed = threading.Condition()
+
+    def expect(self) -> None:
+        with self._changed:
+            self._pending += 1
+
+    def done(self) -> None:
+        with self._changed:
+            self._pending -= 1
+            if self._pending == 0:
+                self._changed.notify_all()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until every expected comparison is done (False if `timeout` ran out first).
+        Not for the proxy's own event loop, which does the comparisons: it awaits
+        Proxy.settled instead."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._pending == 0, timeout)
 
     def count(self, entry: dict[str, Any] | None) -> None:
         """One compared call; `entry` is its drift, None when the answers agree."""
-        with self._lock:
+        with self._changed:
             self.calls += 1
             if entry is not None:
                 self.drifted += 1
@@ -234,14 +257,16 @@ class DriftLog:
                 if len(self.entries) > self.limit:
                     del self.entries[: len(self.entries) - self.limit]
 
-    def select(self, environment: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
+    def select(self, environment: str | None = None, wait: bool = True) -> list[dict[str, Any]]:
+        if wait:
+            self.wait()
+        with self._changed:
             return [
                 e for e in self.entries if environment is None or e["environment"] == environment
             ]
 
     def clear(self) -> None:
-        with self._lock:
+        with self._changed:
             self.entries.clear()
 
     def summary(self) -> str:

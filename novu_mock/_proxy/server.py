@@ -44,6 +44,7 @@ async def run(server: uvicorn.Server, proxy: Proxy, sock: socket.socket) -> None
     try:
         await server.serve(sockets=[sock])
     finally:
+        await proxy.settled()  # the last calls' drift and recording lines
         await proxy.upstream.aclose()
         if proxy.recorder is not None:
             proxy.recorder.close()
