@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-import httpx
 from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
@@ -174,7 +173,7 @@ class Proxy:
         the summary on exit) first waits for them (`settled`). Nothing there can change or
         break the caller's answer: a failure is logged and skipped.
         """
-        received = iso_utc(time.time())
+        received = time.time()  # as text later, off the caller's path
         key = key_of(call.headers)
         started = time.perf_counter()
         try:
@@ -226,9 +225,10 @@ class Proxy:
             )
 
     def _shadow(
-        self, call: Call, key: str | None, received: str, answer: Answer, upstream_ms: float
+        self, call: Call, key: str | None, at: float, answer: Answer, upstream_ms: float
     ) -> None:
         """Run `call` on the shadow, keep the drift, record the exchange."""
+        received = iso_utc(at)
         shadow_started = time.perf_counter()
         mock = self.shadow.handle(self.ids.translate(key, call))
         shadow_ms = (time.perf_counter() - shadow_started) * 1000.0
@@ -279,8 +279,9 @@ class Proxy:
             )
 
     def _record_failure(
-        self, call: Call, key: str | None, received: str, upstream_ms: float, error: str
+        self, call: Call, key: str | None, at: float, upstream_ms: float, error: str
     ) -> None:
+        received = iso_utc(at)
         self.drift.count(None)
         if self.recorder is None:
             return
@@ -385,8 +386,7 @@ def build(
     *,
     record: str | None = None,
     timeout: float | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Proxy:
     """A Proxy for `upstream_url` with a shadow engine seeded from `fixtures`."""
-    upstream = Upstream(upstream_url, timeout or DEFAULT_TIMEOUT, transport)
+    upstream = Upstream(upstream_url, timeout or DEFAULT_TIMEOUT)
     return Proxy(upstream, shadow_engine(fixtures), Recorder(record) if record else None)

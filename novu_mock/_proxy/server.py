@@ -35,6 +35,9 @@ def uvicorn_server(proxy: Proxy) -> uvicorn.Server:
         server_header=False,
         date_header=False,
         lifespan="off",
+        # The caller's X-Forwarded-* headers go to the upstream as they came; nothing here
+        # reads the client address, so uvicorn need not rewrite it per call.
+        proxy_headers=False,
     )
     return uvicorn.Server(config)
 
