@@ -4,13 +4,17 @@ idle keep-alive connections. The caller gets each answer whole, with its length.
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+import pytest
 from proxy_support import new_key, proxy_to
 
 ANSWERS = {
@@ -25,7 +29,9 @@ ANSWERS = {
 
 
 @contextmanager
-def framing_upstream() -> Iterator[tuple[str, list[bytes]]]:
+def framing_upstream(
+    tls: ssl.SSLContext | None = None, host: str = "127.0.0.1"
+) -> Iterator[tuple[str, list[bytes]]]:
     """A raw HTTP server answering ANSWERS by path; it closes the connection after
     `/until-close` (as it must) and after `/then-close` (an idle keep-alive connection the
     upstream drops). Yields its URL and the requests' bytes as they came."""
@@ -38,6 +44,12 @@ def framing_upstream() -> Iterator[tuple[str, list[bytes]]]:
 
     def serve(conn: socket.socket) -> None:
         buffer = b""
+        if tls is not None:
+            try:
+                conn = tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                conn.close()  # a client that does not trust us
+                return
         with conn:
             while not stop.is_set():
                 while b"\r\n\r\n" not in buffer:
@@ -71,7 +83,8 @@ def framing_upstream() -> Iterator[tuple[str, list[bytes]]]:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", seen
+        scheme = "https" if tls else "http"
+        yield f"{scheme}://{host}:{sock.getsockname()[1]}", seen
     finally:
         stop.set()
         thread.join(2)
@@ -105,3 +118,57 @@ def test_every_framing_reaches_the_caller_whole() -> None:
     assert b"content-length: 7" in requests[2] and requests[2][-1] == b'{"x":1}'
     assert not any(line.startswith(b"content-length") for line in requests[0])
     assert len(seen) == 7
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for `localhost` and its key, as PEM files."""
+    pytest.importorskip("cryptography")  # installed with the dev extras (moto needs it)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_https_upstream_is_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """api.novu.co is HTTPS: the certificate is checked against the trust store (here one
+    holding the test's own certificate, through SSL_CERT_FILE as httpx reads it)."""
+    cert_file, key_file = _self_signed(tmp_path)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_file, key_file)
+    headers = {"Authorization": f"ApiKey {new_key()}"}
+    with framing_upstream(server, host="localhost") as (url, _):
+        with proxy_to(url) as (proxy, _):  # the default trust store: ours is not in it
+            refused = httpx.get(f"{proxy.url}/chunked", headers=headers)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        with proxy_to(url) as (proxy, _):
+            trusted = httpx.get(f"{proxy.url}/chunked", headers=headers)
+    assert refused.status_code == 502
+    assert "could not be reached" in refused.json()["message"]
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.json()["message"]
+    assert (trusted.status_code, trusted.json()) == (200, {"a": 1})

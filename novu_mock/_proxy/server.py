@@ -38,6 +38,7 @@ def uvicorn_server(proxy: Proxy) -> uvicorn.Server:
         # The caller's X-Forwarded-* headers go to the upstream as they came; nothing here
         # reads the client address, so uvicorn need not rewrite it per call.
         proxy_headers=False,
+        access_log=False,
     )
     return uvicorn.Server(config)
 
