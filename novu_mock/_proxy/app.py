@@ -221,7 +221,7 @@ class Proxy:
                 "novu-mock proxy: shadow run or recording of %s %s failed; the caller got "
                 "the upstream's answer",
                 call.method.upper(),
-                call.path,
+                scrub(call.path, key_of(call.headers)),  # a key pasted into a path, even
             )
 
     def _shadow(
