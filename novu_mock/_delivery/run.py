@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import overrides as _overrides
 from .integration import select_integration
 from .model import (
     FILTER_STEPS,
@@ -168,6 +169,8 @@ def run_channel_step(
             job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
             return
     address = address_of(subscriber, channel)
+    if address is None and channel == "chat":
+        address = chat_address_by_override(subscriber, notification.record, step.step_id)
     if address is None:
         job.skip, job.status = Skip("no_address", _NO_ADDRESS[channel]), "failed"
         return
@@ -176,10 +179,35 @@ def run_channel_step(
         if integration is None:
             job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
             return
+    if channel in ("push", "chat") and notification.record.overrides:
+        record = notification.record
+        provider_id = integration.provider_id
+        address = _overrides.address(
+            record.overrides, record.payload, channel, step.step_id, provider_id, address
+        )
     message = Message(notification, job, integration.provider_id, address, now)
     job.message = message
     job.status = "completed"
     env.messages.append(message)
+
+
+def chat_address_by_override(
+    subscriber: dict[str, Any], record: TriggerRecord, step_id: str
+) -> tuple[str, str] | None:
+    """A chat channel of the subscriber without a webhook URL of its own, reached through the
+    URL the trigger gives (the provider layer's `webhookUrl`, else `payload.webhookUrl`), as
+    Novu's chat usecase takes `combinedOverrides.webhookUrl || payload.webhookUrl ||
+    credentials.webhookUrl`."""
+    for item in subscriber.get("channels") or []:
+        if not isinstance(item, dict):
+            continue
+        provider = item.get("providerId")
+        if not isinstance(provider, str) or provider in PUSH_PROVIDERS:
+            continue
+        url = _overrides.chat_url(record.overrides, record.payload, step_id, provider)
+        if url:
+            return (provider, url)
+    return None
 
 
 _NOTHING: dict[str, Any] = {}  # shared by every context without an actor or tenant
