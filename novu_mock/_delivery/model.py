@@ -73,7 +73,7 @@ class Notification:
     """One trigger for one subscriber: Novu's activity-feed entry. `context` is what templates
     and conditions see; its `subscriber` is the subscriber as it was when the run started."""
 
-    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "workflow")
+    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "topic", "workflow")
 
     def __init__(
         self,
@@ -90,6 +90,10 @@ class Notification:
         self.context = context
         self.created_at = now
         self.jobs: list[Job] = []
+        # (topicKey, subscription identifier) when the subscriber was reached through a topic
+        # (Novu's notification `topics`, which the activity feed's topicKey and subscriptionId
+        # filters read); set by run.topic_routes.
+        self.topic: tuple[str, str] | None = None
 
     @property
     def subscriber(self) -> dict[str, Any]:

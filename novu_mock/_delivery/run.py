@@ -238,6 +238,37 @@ def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]
     }
 
 
+def topic_routes(env: Environment, record: TriggerRecord) -> dict[str, tuple[str, str]] | None:
+    """For a trigger to topics: each recipient reached through a topic and not named directly,
+    with that topic's key and the subscription's identifier (the first topic in `to` that has
+    it, as the fan-out visits them). Runs at flush, before any membership can change. None
+    when `to` names no topic."""
+    from .._core.text import js_trim
+    from .._novu.topics import identifier_of
+
+    items = record.to if isinstance(record.to, list) else [record.to]
+    topics = [i for i in items if isinstance(i, dict) and i.get("type") == "Topic"]
+    if not topics:
+        return None
+    direct: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            direct.add(js_trim(item))
+        elif isinstance(item, dict) and isinstance(item.get("subscriberId"), str):
+            direct.add(js_trim(item["subscriberId"]))
+    routes: dict[str, tuple[str, str]] = {}
+    for item in topics:
+        topic = env.topics.get(str(item.get("topicKey")))
+        if topic is None:
+            continue
+        exclude = item.get("exclude")
+        excluded: list[Any] = exclude if isinstance(exclude, list) else []
+        for member in topic.members:
+            if member not in direct and member not in routes and member not in excluded:
+                routes[member] = (topic.key, identifier_of(topic, member))
+    return routes
+
+
 def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
     """Keep a processed trigger's run for the next flush."""
     env.pending.append((record, workflow, now))
@@ -246,12 +277,15 @@ def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: floa
 def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
     """Run a processed trigger for each of its recipients."""
     steps = plan_of(workflow).steps
+    routes = topic_routes(env, record)
     for subscriber_id in record.recipients:
         subscriber = env.subscribers.get(subscriber_id)
         if subscriber is None:
             continue
         # The context keeps a copy: later changes to the subscriber do not reach what was sent.
         notification = Notification(env, record, workflow, _context(env, record, subscriber), now)
+        if routes:
+            notification.topic = routes.get(subscriber_id)
         env.notifications.append(notification)
         run = RecipientRun(notification, steps)
         run.advance(now, subscriber)
