@@ -81,6 +81,23 @@ def test_created_workflow_renders_its_control_values_and_honours_skip(api: Api) 
     assert got_back["steps"][0]["controlValues"]["body"] == "Order {{ payload.id }} shipped"
 
 
+def test_skip_sees_is_online_false_until_the_subscriber_is_seen_online(api: Api) -> None:
+    api.seed({"subscribers": [ADA]})
+    offline_only = {"==": [{"var": "subscriber.isOnline"}, False]}
+    step = {
+        "name": "Mail",
+        "type": "email",
+        "controlValues": {"subject": "s", "skip": offline_only},
+    }
+    assert create(api, steps=[step]).status_code == 201
+    trigger(api, {})
+    online = api.patch("/v1/subscribers/ada/online-status", {"isOnline": True})
+    assert online.status_code == 200, online.text
+    trigger(api, {})
+    assert [m["channel"] for m in messages(api)] == ["email"]  # the first trigger only
+    assert [s["reason"] for s in api.get("/_mock/skips").json()["data"]] == ["condition"]
+
+
 def test_created_workflow_defaults_and_settings(api: Api) -> None:
     api.seed({"subscribers": [ADA]})
     response = create(

@@ -56,6 +56,7 @@ SUBSCRIBER_CONTEXT = (
     "locale",
     "timezone",
     "data",
+    "isOnline",
 )
 
 
