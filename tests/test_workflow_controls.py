@@ -83,7 +83,7 @@ def test_created_workflow_renders_its_control_values_and_honours_skip(api: Api) 
 
 def test_skip_sees_is_online_false_until_the_subscriber_is_seen_online(api: Api) -> None:
     api.seed({"subscribers": [ADA]})
-    offline_only = {"==": [{"var": "subscriber.isOnline"}, False]}
+    offline_only = {"===": [{"var": "subscriber.isOnline"}, False]}
     step = {
         "name": "Mail",
         "type": "email",
