@@ -25,7 +25,12 @@ ANSWERS = {
     b'content-type: application/json\r\n\r\n{"c": 3}',
     "/empty": b"HTTP/1.1 204 No Content\r\nx-n: 1\r\n\r\n",
     "/then-close": b'HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{"d": 4}',
+    "/drop-reused": b'HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{"e": 5}',
+    "/not-http": b"SMTP ready\r\n\r\n",
+    "/cut-short": b'HTTP/1.1 200 OK\r\ncontent-length: 20\r\n\r\n{"f":',
 }
+#: Answered, then the connection closed (as /until-close must be).
+CLOSING = frozenset({"/until-close", "/then-close", "/not-http", "/cut-short"})
 
 
 @contextmanager
@@ -34,7 +39,8 @@ def framing_upstream(
 ) -> Iterator[tuple[str, list[bytes]]]:
     """A raw HTTP server answering ANSWERS by path; it closes the connection after
     `/until-close` (as it must) and after `/then-close` (an idle keep-alive connection the
-    upstream drops). Yields its URL and the requests' bytes as they came."""
+    upstream drops), and closes without answering `/drop-reused` on a connection that already
+    carried a call. Yields its URL and the requests' bytes as they came."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
@@ -51,6 +57,7 @@ def framing_upstream(
                 conn.close()  # a client that does not trust us
                 return
         with conn:
+            served = 0
             while not stop.is_set():
                 while b"\r\n\r\n" not in buffer:
                     chunk = conn.recv(65536)
@@ -68,8 +75,11 @@ def framing_upstream(
                 seen.append(head + b"\r\n\r\n" + buffer[:length])
                 buffer = buffer[length:]
                 path = head.split(b" ")[1].decode()
+                if path == "/drop-reused" and served:
+                    return
+                served += 1
                 conn.sendall(ANSWERS[path.split("?")[0]])
-                if path in ("/until-close", "/then-close"):
+                if path in CLOSING:
                     return
 
     def accept() -> None:
@@ -118,6 +128,34 @@ def test_every_framing_reaches_the_caller_whole() -> None:
     assert b"content-length: 7" in requests[2] and requests[2][-1] == b'{"x":1}'
     assert not any(line.startswith(b"content-length") for line in requests[0])
     assert len(seen) == 7
+
+
+def test_a_reused_connection_dropped_unanswered_is_retried_once() -> None:
+    """An idle keep-alive connection the upstream closes as the next call arrives: that call
+    goes once more on a fresh connection, and the caller never sees the drop."""
+    headers = {"Authorization": f"ApiKey {new_key()}"}
+    with (
+        framing_upstream() as (url, seen),
+        proxy_to(url) as (proxy, _),
+        httpx.Client(base_url=proxy.url, headers=headers) as http,
+    ):
+        assert http.get("/chunked").status_code == 200  # leaves one idle connection
+        answer = http.get("/drop-reused")
+        assert (answer.status_code, answer.json()) == (200, {"e": 5})
+    assert [r.split(b" ")[1] for r in seen] == [b"/chunked", b"/drop-reused", b"/drop-reused"]
+
+
+@pytest.mark.parametrize("path", ["/not-http", "/cut-short"])
+def test_a_broken_answer_is_a_502(path: str) -> None:
+    """An upstream that does not speak HTTP, or closes in the middle of a body: the caller gets
+    a 502 in Novu's error shape, once (the call reached the upstream, so it is not repeated)."""
+    headers = {"Authorization": f"ApiKey {new_key()}"}
+    with framing_upstream() as (url, seen), proxy_to(url) as (proxy, _):
+        response = httpx.get(f"{proxy.url}{path}", headers=headers)
+    body = response.json()
+    assert (response.status_code, body["error"], body["path"]) == (502, "Bad Gateway", path)
+    assert "novu-mock proxy" in body["message"]
+    assert len(seen) == 1
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
