@@ -4,6 +4,7 @@ idle keep-alive connections. The caller gets each answer whole, with its length.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import socket
 import ssl
@@ -16,6 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 from proxy_support import new_key, proxy_to
+
+from novu_mock._core.http import Call
+from novu_mock._proxy.forward import Answer, Upstream
 
 ANSWERS = {
     "/chunked": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
@@ -156,6 +160,30 @@ def test_a_broken_answer_is_a_502(path: str) -> None:
     assert (response.status_code, body["error"], body["path"]) == (502, "Bad Gateway", path)
     assert "novu-mock proxy" in body["message"]
     assert len(seen) == 1
+
+
+def test_the_answer_keeps_the_bytes_as_sent() -> None:
+    """Upstream.send's Answer: status, headers with their case and order, and the body as
+    bytes (de-chunked, still encoded) whatever the framing."""
+
+    async def both(url: str) -> list[Answer]:
+        upstream = Upstream(url)
+        try:
+            return [
+                await upstream.send(Call("GET", "/chunked")),
+                await upstream.send(Call("GET", "/then-close")),
+            ]
+        finally:
+            await upstream.aclose()
+
+    with framing_upstream() as (url, _):
+        chunked, framed = asyncio.run(both(url))
+    assert (chunked.status, chunked.raw, type(chunked.raw)) == (200, b'{"a": 1}', bytes)
+    assert chunked.headers == [
+        ("content-type", "application/json"),
+        ("transfer-encoding", "chunked"),
+    ]
+    assert (framed.raw, type(framed.raw), framed.body) == (b'{"d": 4}', bytes, {"d": 4})
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:

@@ -190,7 +190,8 @@ class _Connection(asyncio.Protocol):
                     for name, value in event.headers.raw_items()
                 ]
             elif type(event) is h11.EndOfMessage:
-                return Answer(status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                # h11 hands out bytearrays: Answer.raw (a Reply's body) is bytes
+                return Answer(status, headers, b"".join(chunks))
             elif type(event) is h11.ConnectionClosed:
                 raise ConnectionResetError("the upstream closed the connection")
             # h11.InformationalResponse (100 Continue, 103 Early Hints): the real one follows
