@@ -96,8 +96,9 @@ def _extract(path: str) -> int:
 
 
 def _proxy(args: argparse.Namespace) -> int:
+    from .._transports.server import base_url, listening_socket
     from .app import build
-    from .server import base_url, listening_socket, run, uvicorn_server
+    from .server import run, uvicorn_server
 
     env_fixtures = [p for p in os.environ.get("NOVU_MOCK_FIXTURES", "").split(os.pathsep) if p]
     paths = args.fixtures or env_fixtures

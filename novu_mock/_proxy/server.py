@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
 from typing import Any
 
 import uvicorn
 
+from .._transports.server import ServerThread, base_url, listening_socket
 from .app import Proxy, ProxyApp
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP so that asyncio sets TCP_NODELAY on each connection (see _cli.py).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
-
-
-def base_url(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def uvicorn_server(proxy: Proxy) -> uvicorn.Server:
@@ -61,33 +46,21 @@ class ProxyServer:
         self.proxy = proxy
         self._host = host
         self._port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running: ServerThread | None = None
         self.url = ""
 
     def start(self) -> None:
         sock = listening_socket(self._host, self._port)
         self.url = base_url(sock)
-        self._server = server = uvicorn_server(self.proxy)
-        self._thread = threading.Thread(
-            target=asyncio.run,
-            args=(run(server, self.proxy, sock),),
-            name="novu-mock-proxy",
-            daemon=True,
+        server = uvicorn_server(self.proxy)
+        self._running = ServerThread(
+            server, lambda: asyncio.run(run(server, self.proxy, sock)), "novu-mock-proxy", self.url
         )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"novu-mock proxy did not start on {self.url}")
-            time.sleep(0.005)
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
-        self._server = None
-        self._thread = None
+        if self._running is not None:
+            self._running.stop()
+            self._running = None
 
     def __enter__(self) -> ProxyServer:
         self.start()

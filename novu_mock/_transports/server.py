@@ -225,6 +225,42 @@ def build_server(
     return StoppingServer(config, holds)
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` (0: a free port) for uvicorn to listen on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP so that asyncio sets TCP_NODELAY on each connection (see _cli.py).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+class ServerThread:
+    """`server` run by `target` in a daemon thread named `name`, started once it accepts calls
+    (MockServer, ProxyServer); `stop()` ends it."""
+
+    def __init__(
+        self, server: uvicorn.Server, target: Callable[[], object], name: str, url: str
+    ) -> None:
+        self.server = server
+        self.thread = threading.Thread(target=target, name=name, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start on {url}")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
 class MockServer:
     """An HTTP server on a loopback port (a free one by default) answering through `mock`.
 
@@ -236,39 +272,22 @@ class MockServer:
         self.mock = mock
         self._host = host
         self._port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running: ServerThread | None = None
         self.url = ""
 
     def start(self) -> None:
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        # IPPROTO_TCP so that asyncio sets TCP_NODELAY on each connection (see _cli.py).
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
-        host, port = sock.getsockname()[:2]
-        self.url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        sock = listening_socket(self._host, self._port)
+        self.url = base_url(sock)
         app = self.mock.app
-        self._server = build_server(app.state.engine, app, sock)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            name="novu-mock-server",
-            daemon=True,
+        server = build_server(app.state.engine, app, sock)
+        self._running = ServerThread(
+            server, lambda: server.run(sockets=[sock]), "novu-mock-server", self.url
         )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"novu-mock server did not start on {self.url}")
-            time.sleep(0.005)
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
-        self._server = None
-        self._thread = None
+        if self._running is not None:
+            self._running.stop()
+            self._running = None
 
     def __enter__(self) -> MockServer:
         self.start()
