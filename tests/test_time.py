@@ -97,6 +97,16 @@ class Rig:
             dto["transaction_id"] = txn
         return self.novu.trigger(trigger_event_request_dto=dto).result
 
+    def trigger_with(self, workflow: str, payload: dict[str, Any], overrides: Any) -> None:
+        """A trigger to ada with `overrides` over plain HTTP: novu-py's typed Overrides drops
+        keys it does not know (`delay` among them), Novu's API takes any object."""
+        response = httpx.post(
+            self.url + "/v1/events/trigger",
+            json={"name": workflow, "to": "ada", "payload": payload, "overrides": overrides},
+            headers={"Authorization": f"ApiKey {KEY}"},
+        )
+        assert response.status_code == 201, response.text
+
     def advance(self, seconds: float) -> None:
         if self.transport == "inprocess":
             self.mock.clock.advance(seconds=seconds)
@@ -155,6 +165,55 @@ def test_delay_holds_the_message_until_its_time(rig: Rig) -> None:
     [job] = rig.mock.triggers[0]["jobs"]
     assert (job["type"], job["stepId"], job["status"]) == ("delay", "wait", "completed")
     assert job["dueAt"] == message["createdAt"]
+
+
+def test_overrides_delay_replaces_the_delays_amount_and_unit(rig: Rig) -> None:
+    # Novu's worker (ComputeJobWaitDurationService): `overrides.delay` wins over the step's
+    # amount and unit when its amount is a number and its unit one of Novu's six.
+    rig.trigger_with("reminder", {"n": 1}, {"delay": {"amount": 2, "unit": "hours"}})
+    rig.advance(5 * 60)
+    assert rig.messages() == []
+    rig.advance(2 * 3600 - 5 * 60 - 1)
+    assert rig.messages() == []
+    rig.advance(1)
+    assert len(rig.messages()) == 1
+    [job] = rig.mock.triggers[0]["jobs"]
+    assert job["dueAt"] == rig.messages()[0]["createdAt"]
+
+
+def test_an_overrides_delay_of_no_time_sends_at_once(rig: Rig) -> None:
+    rig.trigger_with("reminder", {"n": 1}, {"delay": {"amount": 0, "unit": "minutes"}})
+    assert len(rig.messages()) == 1
+    assert rig.mock.clock.pending == 0
+
+
+@pytest.mark.parametrize(
+    "delay",
+    [{"amount": "2", "unit": "hours"}, {"amount": 2, "unit": "fortnights"}, {"unit": "hours"}],
+)
+def test_an_invalid_overrides_delay_is_ignored(rig: Rig, delay: dict[str, Any]) -> None:
+    rig.trigger_with("reminder", {"n": 1}, {"delay": delay})
+    rig.advance(5 * 60)
+    assert len(rig.messages()) == 1
+
+
+def test_overrides_delay_sets_a_digests_window_too(rig: Rig) -> None:
+    window = {"delay": {"amount": 30, "unit": "seconds"}}
+    rig.trigger_with("comments", {"text": "a"}, window)
+    rig.trigger("comments", "ada", {"text": "b"})  # merges into the open batch
+    rig.advance(30)
+    [message] = rig.messages()
+    assert message["subject"] == "2 new comments"
+
+
+def test_overrides_delay_does_not_move_a_scheduled_delay(rig: Rig) -> None:
+    send_at = (rig.mock.clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    stamp = send_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rig.trigger_with("scheduled", {"sendAt": stamp}, {"delay": {"amount": 1, "unit": "seconds"}})
+    rig.advance(60)
+    assert rig.messages() == []
+    rig.advance(3600)
+    assert [m["createdAt"] for m in rig.messages()] == [stamp]
 
 
 def test_cancel_during_the_delay(rig: Rig) -> None:

@@ -115,6 +115,29 @@ def add_amount(start: float, amount: float, unit: str) -> float:
     return (moved + timedelta(days=30 * (amount - whole))).timestamp()
 
 
+def delay_override(overrides: Any) -> tuple[float, str] | None:
+    """The trigger's `overrides.delay` (`{"amount": number, "unit": one of UNITS}`) as Novu's
+    worker takes it (ComputeJobWaitDurationService.isValidDelayOverride): it replaces the
+    amount and unit of every delay and digest step that waits by amount and unit (not a
+    `delayPath` date); anything else in it is ignored and the steps keep their own."""
+    delay = overrides.get("delay") if isinstance(overrides, dict) else None
+    if not isinstance(delay, dict):
+        return None
+    amount, unit = delay.get("amount"), delay.get("unit")
+    if not _number(amount) or unit not in UNITS:
+        return None
+    return float(amount), unit
+
+
+def wait_until(now: float, spec: dict[str, Any], overrides: Any) -> float:
+    """When a delay or digest step that waits by amount and unit ends, `overrides.delay` first."""
+    override = delay_override(overrides)
+    if override is not None:
+        amount, unit = override
+        return now if amount <= 0 else add_amount(now, amount, unit)
+    return add_amount(now, float(spec["amount"]), spec["unit"])
+
+
 def _payload_value(payload: Any, path: str) -> tuple[bool, Any]:
     """The value at `path` in the payload (`sendAt`, `payload.sendAt` or `a.b`)."""
     if not isinstance(payload, dict):
@@ -251,7 +274,10 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
             run.suspended = False
             return
     else:
-        due = add_amount(now, float(spec["amount"]), spec["unit"])
+        due = wait_until(now, spec, notification.record.overrides)
+        if due <= now:  # `overrides.delay` of no time: the run goes on at once
+            _resume(env, run, now)
+            return
     job = _scheduled(env, run, "delay", due, now)
 
     def fire(at: float) -> None:
@@ -366,7 +392,11 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     batches = _batches(env)
     batch = batches.get(key)
     if batch is None:
-        due = add_amount(now, float(spec["amount"]), spec["unit"])
+        due = wait_until(now, spec, notification.record.overrides)
+        if due <= now:  # `overrides.delay` of no time: nothing to wait for
+            _set_step(run, [notification.record.payload])
+            _resume(env, run, now)
+            return
         batch = batches[key] = Batch(key, due, env.scheduler)
         job = _scheduled(env, run, "digest", due, now)
         batch.leader = (run, job)
