@@ -184,6 +184,10 @@ def test_a_transactions_jobs_leave_the_cancel_index_when_they_have_run() -> None
     mock = NovuMock(clock=Clock(frozen=0.0))
     env = mock.engine.environment("k")
     fired: list[str] = []
+
+    def fire(at: float) -> None:
+        fired.append(str(at))
+
     for n, due in enumerate((10.0, 20.0, 30.0)):  # one trigger, three recipients
         env.scheduler.schedule(
             Job(
@@ -194,7 +198,7 @@ def test_a_transactions_jobs_leave_the_cancel_index_when_they_have_run() -> None
                 transaction_id="same",
                 subscriber_id=str(n),
                 step_id="wait",
-                fire=lambda at, n=n: fired.append(str(n)),
+                fire=fire,
             )
         )
     mock.clock.advance(15)
@@ -202,7 +206,7 @@ def test_a_transactions_jobs_leave_the_cancel_index_when_they_have_run() -> None
     assert env.cancel("same", 15.0) is True  # the two still pending, not the one that ran
     assert env.cancel("same", 15.0) is False
     mock.clock.advance(60)
-    assert fired == ["0"] and mock.clock.pending == 0
+    assert fired == ["10.0"] and mock.clock.pending == 0
 
 
 def test_real_clock_runs_due_work_from_a_timer_without_any_call() -> None:

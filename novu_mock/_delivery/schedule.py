@@ -124,9 +124,9 @@ def delay_override(overrides: Any) -> tuple[float, str] | None:
     if not isinstance(delay, dict):
         return None
     amount, unit = delay.get("amount"), delay.get("unit")
-    if not _number(amount) or unit not in UNITS:
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or unit not in UNITS:
         return None
-    return float(amount), unit
+    return float(amount), str(unit)
 
 
 def wait_until(now: float, spec: dict[str, Any], overrides: Any) -> float:
