@@ -369,7 +369,39 @@ def test_activity_feed_shows_delayed_merged_and_canceled_jobs(rig: Rig) -> None:
     assert first["digest"].status == "completed"
     assert [d.detail for d in first["digest"].execution_details][-1] == "Digest triggered events"
     assert first["email"].status == "completed"
-    assert "email" not in jobs("feed-merged")
+    assert jobs("feed-merged")["email"].status == "merged"  # Novu marks a merged run's rest
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_activity_feed_lists_every_steps_job_while_a_delay_holds_the_run(rig: Rig) -> None:
+    # Novu stores every step's job when it processes a trigger (CreateNotificationJobs, status
+    # pending), so the feed shows the steps behind a delay before the delay ends.
+    def jobs(txn: str) -> list[tuple[str, str, list[str]]]:
+        [note] = rig.novu.notifications.list(request={"transaction_id": txn}).result.data
+        return [
+            (j.type.value, j.status, [d.detail for d in j.execution_details]) for j in note.jobs
+        ]
+
+    rig.trigger("reminder", "ada", {"n": 1}, txn="held")
+    assert jobs("held") == [
+        ("delay", "delayed", ["Step queued", "Step delayed"]),
+        ("email", "pending", ["Step created"]),
+    ]
+    rig.advance(300)
+    assert [(t, s) for t, s, _ in jobs("held")] == [("delay", "completed"), ("email", "completed")]
+
+    rig.trigger("reminder", "ada", {"n": 2}, txn="dropped")
+    assert rig.novu.cancel(transaction_id="dropped").result is True
+    assert [(t, s) for t, s, _ in jobs("dropped")] == [("delay", "canceled"), ("email", "canceled")]
+
+    rig.trigger("comments", "ada", {"text": "one"}, txn="lead")
+    rig.trigger("comments", "ada", {"text": "two"}, txn="next")
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "merged"), ("email", "merged")]
+    assert rig.novu.cancel(transaction_id="lead").result is True
+    # CancelDelayed hands the batch on: the next run's digest waits again, its rest pending.
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "delayed"), ("email", "pending")]
+    rig.advance(600)
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "completed"), ("email", "completed")]
 
 
 # -- finer points, through the Python API ---------------------------------------------------
