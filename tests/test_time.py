@@ -80,6 +80,17 @@ WORKFLOWS: list[dict[str, Any]] = [
 ]
 
 
+WORKFLOWS.append(
+    {
+        "workflowId": "weekly",
+        "steps": [
+            {"stepId": "batch", "type": "digest", "cron": "0 9 * * MON"},
+            {"stepId": "mail", "type": "email", "subject": "{{ step.total_count }} this week"},
+        ],
+    }
+)
+
+
 class Rig:
     """The SDK on one transport and the ways a test moves the clock and reads the outbox."""
 
@@ -114,6 +125,17 @@ class Rig:
             response = httpx.post(
                 self.url + "/_mock/clock",
                 json={"advance": seconds},
+                headers={"Authorization": f"ApiKey {KEY}"},
+            )
+            assert response.status_code == 200, response.text
+
+    def set(self, when: datetime) -> None:
+        if self.transport == "inprocess":
+            self.mock.clock.set(when)
+        else:
+            response = httpx.post(
+                self.url + "/_mock/clock",
+                json={"set": when.isoformat()},
                 headers={"Authorization": f"ApiKey {KEY}"},
             )
             assert response.status_code == 200, response.text
@@ -214,6 +236,25 @@ def test_overrides_delay_does_not_move_a_scheduled_delay(rig: Rig) -> None:
     assert rig.messages() == []
     rig.advance(3600)
     assert [m["createdAt"] for m in rig.messages()] == [stamp]
+
+
+def test_a_cron_digest_collects_until_the_crons_next_moment(rig: Rig) -> None:
+    # Novu's timed digest: the worker waits until cron-parser's next() of the step's cron.
+    rig.set(datetime(2030, 1, 1, 10, 0, tzinfo=timezone.utc))  # a Tuesday
+    rig.trigger("weekly", "ada", {"n": 1})
+    rig.advance(3 * 86400)
+    rig.trigger("weekly", "ada", {"n": 2})
+    rig.set(datetime(2030, 1, 7, 8, 59, 59, tzinfo=timezone.utc))
+    assert rig.messages() == []
+    rig.advance(1)
+    [message] = rig.messages()
+    assert (message["subject"], message["createdAt"]) == (
+        "2 this week",
+        "2030-01-07T09:00:00.000Z",
+    )
+    rig.trigger("weekly", "ada", {"n": 3})  # a new batch: the Monday after
+    response = httpx.get(rig.url + "/_mock/clock", headers={"Authorization": f"ApiKey {KEY}"})
+    assert response.json()["data"]["nextDueAt"] == "2030-01-14T09:00:00.000Z"
 
 
 def test_cancel_during_the_delay(rig: Rig) -> None:
@@ -530,6 +571,10 @@ def test_fixture_checks_of_timed_steps() -> None:
                         "unit": "hours",
                         "lookBackWindow": {"amount": 1},
                     },
+                    {"type": "digest", "cron": "61 * * * *"},
+                    {"type": "digest", "cron": "0 9 * * 1", "amount": 1, "unit": "hours"},
+                    {"type": "delay", "cron": "0 9 * * 1"},
+                    {"type": "digest", "cron": "0 0 30 FEB *"},
                 ],
             }
         ]
@@ -545,5 +590,9 @@ def test_fixture_checks_of_timed_steps() -> None:
         "workflows[0].steps[2]: a delay takes either delayPath or amount and unit",
         "workflows[0].steps[3].digestKey: only delay and digest steps take digestKey",
         "workflows[0].steps[4].lookBackWindow: expected {amount: a positive number",
+        "workflows[0].steps[5].cron: '61 * * * *': minute: 61 is out of range 0-59",
+        "workflows[0].steps[6]: a digest takes either cron or amount and unit",
+        "workflows[0].steps[7].cron: only digest steps take cron",
+        "workflows[0].steps[8].cron: '0 0 30 FEB *': no moment matches within 8 years",
     ):
         assert expected in text, text

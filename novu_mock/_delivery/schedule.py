@@ -10,6 +10,8 @@ when it goes on and schedules that as a job:
   its templates see `step.events` (the merged payloads, oldest first), `step.total_count`,
   `step.digest` and the same under `steps.<stepId>`. With `lookBackWindow`, a run that finds no
   other trigger of that batch within the window before it is not digested (Novu's backoff).
+  With `cron` instead of `amount`/`unit` (Novu's timed digest), the window ends at the cron
+  expression's next moment (UTC; cron.py).
 
 Cancel (contract D10 revised) takes a transaction's delayed and merged jobs away; cancelling a
 digest's first run hands the batch to the next one, as Novu's CancelDelayed does.
@@ -58,7 +60,7 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
     if not isinstance(step, dict):
         return
     kind = step.get("type")
-    timed = ("amount", "unit", "delayPath", "digestKey", "lookBackWindow")
+    timed = ("amount", "unit", "delayPath", "digestKey", "lookBackWindow", "cron")
     if kind not in ("delay", "digest"):
         for key in timed:
             if key in step:
@@ -95,8 +97,30 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
                 f"{path}.lookBackWindow: expected {{amount: a positive number, unit: one of "
                 f"{', '.join(UNITS)}}}"
             )
+    if "cron" in step:
+        if kind != "digest":
+            problems.append(f"{path}.cron: only digest steps take cron")
+        elif "amount" in step or "unit" in step or "lookBackWindow" in step:
+            problems.append(f"{path}: a digest takes either cron or amount and unit")
+        else:
+            problem = cron_problem(step["cron"])
+            if problem:
+                problems.append(f"{path}.cron: {problem}")
     if ("amount" in step) != ("unit" in step):
         problems.append(f"{path}: a {kind} step takes amount and unit together")
+
+
+def cron_problem(value: Any) -> str | None:
+    """Why `value` is not a cron expression the mock can run, or None."""
+    from .cron import CronError, parse_cron
+
+    if not isinstance(value, str):
+        return f"expected a cron expression (a string); got {value!r}"
+    try:
+        parse_cron(value).next_after(0.0)
+    except CronError as error:
+        return f"{value!r}: {error}"
+    return None
 
 
 # -- time arithmetic ----------------------------------------------------------------------------
@@ -221,7 +245,7 @@ def hold(env: Environment, run: Any, now: float) -> None:
     """Schedule a run that stopped at a delay or digest step."""
     step_job = run.notification.jobs[-1]
     spec = _spec(run)
-    if "amount" not in spec and "delayPath" not in spec:
+    if "amount" not in spec and "delayPath" not in spec and "cron" not in spec:
         # No timing given (a fixture written before delays waited): the step passes at once.
         if spec["type"] == "digest":
             _set_step(run, [run.notification.record.payload])
@@ -392,7 +416,12 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     batches = _batches(env)
     batch = batches.get(key)
     if batch is None:
-        due = wait_until(now, spec, notification.record.overrides)
+        if "cron" in spec:  # a timed digest: its window ends at the cron's next moment
+            from .cron import parse_cron
+
+            due = parse_cron(spec["cron"]).next_after(now)
+        else:
+            due = wait_until(now, spec, notification.record.overrides)
         if due <= now:  # `overrides.delay` of no time: nothing to wait for
             _set_step(run, [notification.record.payload])
             _resume(env, run, now)
