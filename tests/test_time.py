@@ -445,6 +445,17 @@ def test_activity_feed_lists_every_steps_job_while_a_delay_holds_the_run(rig: Ri
     assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "completed"), ("email", "completed")]
 
 
+def test_activity_feed_channel_filter_sees_the_steps_behind_a_delay(rig: Rig) -> None:
+    # Novu filters on the notification's channels, set from every active step at trigger time.
+    rig.trigger("reminder", "ada", {"n": 1}, txn="behind")
+    response = httpx.get(
+        rig.url + "/v1/notifications",
+        params={"channels": "email"},
+        headers={"Authorization": f"ApiKey {KEY}"},
+    )
+    assert [n["transactionId"] for n in response.json()["data"]] == ["behind"]
+
+
 # -- finer points, through the Python API ---------------------------------------------------
 
 
