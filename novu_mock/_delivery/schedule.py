@@ -11,7 +11,7 @@ when it goes on and schedules that as a job:
   `step.digest` and the same under `steps.<stepId>`. With `lookBackWindow`, a run that finds no
   other trigger of that batch within the window before it is not digested (Novu's backoff).
   With `cron` instead of `amount`/`unit` (Novu's timed digest), the window ends at the cron
-  expression's next moment (UTC; cron.py).
+  expression's next moment (UTC; cronsim).
 
 Cancel (contract D10 revised) takes a transaction's delayed and merged jobs away; cancelling a
 digest's first run hands the batch to the next one, as Novu's CancelDelayed does.
@@ -112,15 +112,25 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
 
 def cron_problem(value: Any) -> str | None:
     """Why `value` is not a cron expression the mock can run, or None."""
-    from .cron import CronError, parse_cron
+    from cronsim import CronSimError
 
     if not isinstance(value, str):
         return f"expected a cron expression (a string); got {value!r}"
     try:
-        parse_cron(value).next_after(0.0)
-    except CronError as error:
-        return f"{value!r}: {error}"
+        next_cron_moment(value, 0.0)
+    except CronSimError as error:
+        return f"{value!r}: {str(error).lower()}"
     return None
+
+
+def next_cron_moment(expression: str, after: float) -> float:
+    """The first moment after `after` that `expression` matches, read in UTC by cronsim (5
+    fields, or 6 with seconds first, as Novu's cron-parser takes them); CronSimError if it
+    cannot be read or never matches."""
+    from cronsim import CronSim
+
+    start = datetime.fromtimestamp(after, tz=timezone.utc)
+    return next(CronSim(expression, start)).timestamp()
 
 
 # -- time arithmetic ----------------------------------------------------------------------------
@@ -417,9 +427,7 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     batch = batches.get(key)
     if batch is None:
         if "cron" in spec:  # a timed digest: its window ends at the cron's next moment
-            from .cron import parse_cron
-
-            due = parse_cron(spec["cron"]).next_after(now)
+            due = next_cron_moment(spec["cron"], now)
         else:
             due = wait_until(now, spec, notification.record.overrides)
         if due <= now:  # `overrides.delay` of no time: nothing to wait for
