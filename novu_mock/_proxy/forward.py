@@ -301,7 +301,7 @@ class Upstream:
                 if connection.received:
                     raise
                 if reused:
-                    # An idle connection the upstream had closed before it read anything: the
+                    # An idle connection the upstream had closed before answering anything: the
                     # call never reached it, so it goes once more on a fresh connection.
                     continue
                 raise ConnectionResetError("the upstream closed the connection unanswered") from exc
