@@ -44,6 +44,7 @@ class Workflow:
         "preferences",
         "steps",
         "tenant_overrides",
+        "timing",
         "workflow_id",
     )
 
@@ -68,6 +69,8 @@ class Workflow:
         self.critical: bool = spec.get("critical", False)
         self.preferences: dict[str, Any] | None = spec.get("preferences")
         self.delivery_plan: Any = None  # the compiled steps, built on first run
+        # (holds, has_delay_path) of the steps, built on first trigger (_novu/triggers.py).
+        self.timing: tuple[bool, bool] | None = None
         self.id = object_id()
         self.created_at = now
 
