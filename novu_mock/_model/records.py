@@ -58,9 +58,8 @@ class TriggerRecord:
         "workflow_id",
     )
 
-    def __init__(
+    def __init__(  # positional too: the trigger path passes its arguments by position
         self,
-        *,
         transaction_id: str | None,
         workflow_id: Any,
         status: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core.text import js_trim
+from .._core.text import JS_WHITE_SPACE, js_trim
 from .._model.environment import Environment
 from .._model.limits import MAX_DEPTH, deeper_than
 from .._model.values import short
@@ -49,13 +49,14 @@ def plan(to: Any, validate: bool) -> Plan:
     """Parse `to` as Novu does: NEW recipient validation (D4) then the worker's multicast split,
     in one pass (this runs for every event of every bulk)."""
     result = Plan()
+    direct = result.direct
     single = not isinstance(to, list)
     for i, item in enumerate((to,) if single else to):
         if validate and type(item) is str:
             # The common case, a subscriberId, without the general checks below (same result).
-            trimmed = js_trim(item)  # contract D16, as _valid_id trims
+            trimmed = item.strip(JS_WHITE_SPACE)  # js_trim (D16), inline for every recipient
             if trimmed:
-                result.direct[trimmed] = {"subscriberId": trimmed}
+                direct[trimmed] = {"subscriberId": trimmed}
                 continue
         if validate:
             valid = _validated(item)

@@ -43,9 +43,19 @@ class Context:
         )
 
 
+# Random bytes for 100 transactionIds at a time: one system call per bulk, not per event.
+_TXN_BATCH = 100
+_txn_hex: list[str] = []
+# A forked process (a server worker) must not hand out its parent's unused ids.
+os.register_at_fork(after_in_child=_txn_hex.clear)
+
+
 def new_transaction_id() -> str:
     """`txn_` and 24 lower-case hex digits (D2)."""
-    return "txn_" + os.urandom(12).hex()
+    if not _txn_hex:
+        digits = os.urandom(12 * _TXN_BATCH).hex()
+        _txn_hex.extend(digits[i : i + 24] for i in range(0, 24 * _TXN_BATCH, 24))
+    return "txn_" + _txn_hex.pop()
 
 
 def payload_size_message(payload: Any, index: int | None, workflow: Any) -> str | None:
@@ -76,23 +86,25 @@ def _record(
 ) -> TriggerRecord:
     payload = event.get("payload")
     overrides = event.get("overrides")
+    # By position, in __init__'s order: a class called with keywords gets them as a new dict
+    # (about 2 µs of the 3 a record took, once per event).
     record = TriggerRecord(
-        transaction_id=answer.get("transactionId"),
-        workflow_id=event.get("name"),
-        status=answer["status"],
-        error=answer.get("error"),
-        to=event.get("to"),
-        recipients=recipients,
-        payload=payload if payload is not None else {},
-        overrides=overrides if overrides is not None else {},
-        actor=event.get("actor"),
-        tenant=event.get("tenant"),
-        source=source,
-        bulk_index=bulk_index,
-        received_at=ctx.now,
-        forced=forced,
-        notes=notes,
-        environment=ctx.env,
+        answer.get("transactionId"),
+        event.get("name"),
+        answer["status"],
+        answer.get("error"),
+        event.get("to"),
+        recipients,
+        payload if payload is not None else {},
+        overrides if overrides is not None else {},
+        event.get("actor"),
+        event.get("tenant"),
+        source,
+        bulk_index,
+        ctx.now,
+        forced,
+        notes,
+        ctx.env,
     )
     ctx.env.record_trigger(record)
     return record
@@ -199,9 +211,10 @@ def _dispatch(
             "please make sure all triggers have a unique transactionId"
         )
     else:
-        if env.pending and _changes_entities(event, recipients):
-            flush(env)  # queued runs see the subscribers and tenant as they were
         actor = event.get("actor")
+        tenant = event.get("tenant")
+        if env.pending and _changes_entities(actor, tenant, recipients):
+            flush(env)  # queued runs see the subscribers and tenant as they were
         actor_id = _upsert_actor(ctx, actor) if actor is not None else None
         if recipients is None:  # a broadcast reaches everyone
             reached = list(env.subscribers)
@@ -216,7 +229,6 @@ def _dispatch(
                     env.upsert_recipient(kept, ctx.stamp)
             reached, topic_notes = fan_out(env, recipients, actor_id)
             notes.extend(topic_notes)
-        tenant = event.get("tenant")
         if isinstance(tenant, dict):  # only a tenant object carries a name and data (5.4)
             env.apply_trigger_tenant(storable_tenant(tenant), ctx.stamp)
     answer = {
@@ -256,9 +268,9 @@ def _upsert_actor(ctx: Context, actor: Any) -> str | None:
     return str(define["subscriberId"])
 
 
-def _changes_entities(event: dict[str, Any], recipients: Plan | None) -> bool:
+def _changes_entities(actor: Any, tenant: Any, recipients: Plan | None) -> bool:
     """Whether the event's upserts may change a subscriber or tenant (objects with fields)."""
-    if isinstance(event.get("actor"), dict) or isinstance(event.get("tenant"), dict):
+    if isinstance(actor, dict) or isinstance(tenant, dict):
         return True
     return recipients is not None and recipients.upserts
 
