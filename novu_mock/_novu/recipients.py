@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .._core.text import JS_WHITE_SPACE, js_trim
@@ -105,11 +106,12 @@ def plan(to: Any, validate: bool) -> Plan:
 
 def fan_out(
     env: Environment, recipients: Plan, actor_id: str | None
-) -> tuple[list[str], list[str]]:
-    """subscriberIds reached (direct first, then topic members) and notes on unknown topics."""
-    reached = list(recipients.direct)
+) -> tuple[tuple[str, ...], Sequence[str]]:
+    """subscriberIds reached (direct first, then topic members) and notes on unknown topics.
+    A tuple: the trigger's record keeps it (see TriggerRecord.recipients)."""
     if not recipients.topics:
-        return reached, []
+        return tuple(recipients.direct), ()
+    reached = list(recipients.direct)
     seen = set(reached)
     notes: list[str] = []
     for key, exclude in recipients.topics:
@@ -126,7 +128,7 @@ def fan_out(
                 continue
             seen.add(member)
             reached.append(member)
-    return reached, notes
+    return tuple(reached), notes
 
 
 def storable(define: dict[str, Any]) -> dict[str, Any] | None:

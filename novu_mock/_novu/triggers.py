@@ -203,8 +203,8 @@ def _dispatch(
     """Answer `processed` and do what Novu's worker would do, at once (D9). `workflow` is None
     only for an outcome forced on a workflow the environment does not have: nothing runs."""
     env = ctx.env
-    notes = list(recipients.notes) if recipients is not None else []
-    reached: Sequence[str] = ()
+    notes = recipients.notes if recipients is not None else []  # a plan lives for one event
+    reached: tuple[str, ...] = ()
     if transaction_id in env.processed:
         notes.append(
             "Novu's worker would drop this trigger: transactionId property is not unique, "
@@ -217,7 +217,7 @@ def _dispatch(
             flush(env)  # queued runs see the subscribers and tenant as they were
         actor_id = _upsert_actor(ctx, actor) if actor is not None else None
         if recipients is None:  # a broadcast reaches everyone
-            reached = list(env.subscribers)
+            reached = tuple(env.subscribers)
         else:
             stored = env.subscribers
             for sub_id, define in recipients.direct.items():
@@ -245,7 +245,7 @@ def _dispatch(
         bulk_index=bulk_index,
         # Tuples: the journal keeps them, and the garbage collector stops walking a tuple of
         # strings (an empty one is shared); lists would be walked in every full collection.
-        recipients=tuple(reached),
+        recipients=reached,
         forced=forced,
         notes=tuple(notes),
     )
