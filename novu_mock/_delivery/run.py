@@ -210,9 +210,12 @@ def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]
     }
 
 
-def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
-    """Keep a processed trigger's run for the next flush."""
-    env.pending.append((record, workflow, now))
+def queue(env: Environment, record: TriggerRecord, workflow: Workflow) -> None:
+    """Keep a processed trigger's run for the next flush, to run at its `received_at`. The
+    record itself waits, carrying its workflow: a tuple per trigger would be one more object
+    for the garbage collector to walk while it waits."""
+    record.workflow = workflow
+    env.pending.append(record)
 
 
 def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
@@ -237,8 +240,9 @@ def flush(env: Environment, limit: int | None = None) -> None:
     notifications (they count toward the journal limit)."""
     if env.pending:
         pending, env.pending = env.pending, []
-        for record, workflow, now in pending:
-            run_trigger(env, record, workflow, now)
+        for record in pending:
+            assert record.workflow is not None  # set by queue
+            run_trigger(env, record, record.workflow, record.received_at)
     if limit is not None:
         if len(env.messages) > limit:
             del env.messages[: len(env.messages) - limit]

@@ -55,6 +55,7 @@ class TriggerRecord:
         "tenant",
         "to",
         "transaction_id",
+        "workflow",
         "workflow_id",
     )
 
@@ -96,6 +97,7 @@ class TriggerRecord:
         self.notes = notes
         self.environment = environment
         self.seq = next(_sequence)
+        self.workflow: Workflow | None = None  # the one it runs, once queued (_delivery/run.py)
 
     @property
     def jobs(self) -> list[Job]:

@@ -251,7 +251,7 @@ def _dispatch(
     )
     env.record_processed(transaction_id, record)
     if reached and workflow is not None:
-        queue(env, record, workflow, ctx.now)
+        queue(env, record, workflow)
         if _timing(workflow)[0]:
             env.scheduler.awaiting = True  # a real clock's timer runs the queue (DESIGN 10)
     return answer
