@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def _push_override_snippet() -> str:
     text = (DOCS / "endpoints.md").read_text("utf-8")
-    found = re.search(r"\*\*What novu-py 3\.19 can send\.\*\*.*?```python\n(.*?)```", text, re.S)
+    found = re.search(r"\*\*What novu-py 3\.19 can send\*\*.*?```python\n(.*?)```", text, re.S)
     assert found is not None, "docs/endpoints.md lost its novu-py overrides example"
     return found.group(1)
 
