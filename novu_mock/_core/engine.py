@@ -134,7 +134,9 @@ class Engine:
             self._environments[key] = env
             if self.max_environments is not None:
                 while len(self._environments) > self.max_environments:
-                    self._environments.popitem(last=False)[1].discard()
+                    gone, dropped = self._environments.popitem(last=False)
+                    dropped.discard()
+                    self.masks.drop(gone)
             return env
 
     @property
@@ -335,6 +337,8 @@ class Engine:
                     fresh = env.fresh(self._documents, now)
                     fresh.scheduler.timeline = self.timeline
                     self._environments[env.key] = fresh
+            if key is None:
+                self.masks.forget(set(self._environments))
         if key is None and self.after_full_reset is not None:
             self.after_full_reset()
 

@@ -26,6 +26,7 @@ from .model import (
     Skip,
 )
 from .preferences import DETAILS, resolve
+from .retention import trim
 from .schedule import hold
 from .steps import StepPlan, plan_of
 
@@ -240,10 +241,7 @@ def flush(env: Environment, limit: int | None = None) -> None:
         for record, workflow, now in pending:
             run_trigger(env, record, workflow, now)
     if limit is not None:
-        if len(env.messages) > limit:
-            del env.messages[: len(env.messages) - limit]
-        if len(env.notifications) > limit:
-            del env.notifications[: len(env.notifications) - limit]
+        trim(env, limit)
 
 
 _QUEUEING_PATHS = frozenset(

@@ -31,9 +31,13 @@ COMPLETED = "completed"
 CANCELED = "canceled"
 
 
+def _spent(at: float) -> None:
+    return None
+
+
 class Job:
     """One pending piece of a run: `fire(at)` continues it at `due`; `on_cancel(at)` (optional)
-    is called when a cancel takes it away."""
+    is called when a cancel takes it away. Once done, both are let go (`release`)."""
 
     __slots__ = (
         "detail",
@@ -86,6 +90,13 @@ class Job:
     def pending(self) -> bool:
         """Still waiting: neither run, nor cancelled, nor taken away."""
         return not self.done
+
+    def release(self) -> None:
+        """Let go of the callbacks of a job that is done. They close over the run, whose
+        trigger record lists this job: a cycle that only the cyclic garbage collector would
+        free, late on a server that freezes its survivors (issue 11)."""
+        self.fire = _spent
+        self.on_cancel = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +181,7 @@ class Scheduler:
         for job in jobs:
             if job.on_cancel is not None:
                 job.on_cancel(at)
+            job.release()
         return True
 
     def take(self, job: Job) -> None:
@@ -177,6 +189,7 @@ class Scheduler:
         that was handed the batch); its status stays as it is."""
         if job.pending:
             self._done(job)
+            job.release()
 
     def pending_jobs(self) -> list[Job]:
         """Pending jobs in due order."""
@@ -187,6 +200,7 @@ class Scheduler:
             if job.pending:
                 job.status = CANCELED
                 job.done = True
+            job.release()
         self._heap = []
         self._by_transaction = {}
         self.pending = 0
@@ -263,6 +277,7 @@ class Timeline:
                 job.fire(job.due)
             except Exception:  # a bug of ours must not stop the rest of the timeline
                 _log.exception("novu-mock: pending job %s failed", job.id)
+            job.release()
             ran += 1
         return ran
 
