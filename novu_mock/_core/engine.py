@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .._delivery.run import settle
-from .._delivery.schedule import settle_all
+from .._delivery.run import settle, settle_all
+from .._fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
-from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.masks import Masks
 from .._model.records import Journal, RequestRecord, TriggerRecord
 from .._model.scheduler import Timeline

@@ -8,6 +8,7 @@ from typing import Any
 from .._model.clock import iso_utc
 from .._novu.listing import derived_id
 from .model import (
+    DEFAULT_PROVIDERS,
     MESSAGE_CREATED,
     MESSAGE_SENT,
     STEP_DELAYED,
@@ -16,11 +17,8 @@ from .model import (
     Job,
     Message,
     Notification,
+    job_id,
 )
-
-
-def job_id(notification: Notification, job: Job) -> str:
-    return derived_id(notification.id, "job", str(job.step.index))
 
 
 def held_details(job: Job) -> list[tuple[str, str]]:
@@ -147,8 +145,6 @@ def _provider(notification: Notification, job: Job) -> str:
     for integration in notification.env.integrations:
         if integration.channel == job.step.type and integration.active:
             return integration.provider_id
-    from .run import DEFAULT_PROVIDERS
-
     return DEFAULT_PROVIDERS.get(job.step.type, "novu")
 
 

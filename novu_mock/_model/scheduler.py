@@ -13,12 +13,9 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .clock import iso_utc
-
-if TYPE_CHECKING:
-    from .._core.engine import Engine
+from .clock import Clock, iso_utc
 
 _order = itertools.count()
 _log = logging.getLogger("novu_mock")
@@ -207,6 +204,17 @@ class Scheduler:
         self.state = {}
 
 
+class Owner(Protocol):
+    """What the timeline needs of the engine that owns it (the engine imports this module,
+    never the reverse): its clock and its lock."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def lock(self) -> Any: ...
+
+
 class Timeline:
     """The engine's view of every scheduler with pending work; runs due work in due order.
 
@@ -216,7 +224,7 @@ class Timeline:
 
     _POLL = 0.1  # the longest the timer sleeps: a job scheduled meanwhile waits at most this
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Owner) -> None:
         self.engine = engine
         self.active: dict[Scheduler, None] = {}
         # Called under the lock before the clock moves: runs queued triggers so that the

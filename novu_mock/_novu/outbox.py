@@ -16,7 +16,7 @@ from .._core.request import Request
 from .._delivery.model import CHANNELS, Message, Notification
 from .._delivery.views import feed_item_view, message_view, notification_view
 from .._model.clock import iso_utc
-from .._model.stores import Environment
+from .._model.environment import Environment
 from .listing import Problems, integer, query_lists, raise_problems
 
 _MONGO_ID = re.compile(r"\A[0-9a-fA-F]{24}\Z")
