@@ -51,11 +51,11 @@ def test_huge_bodies_are_refused_without_being_kept(bounded: Any) -> None:
         assert abs(after - before) <= 20 * MB, (path, before / MB, after / MB)
 
 
-def _throwaway(bounded: Any) -> None:
+def _throwaway(bounded: Any, env: dict[str, str] | None = None) -> None:
     # Each wave leaves no environment behind (throwaway_keys checks /_mock/state is empty), and
     # a reset without a key hands the memory back (issue 11: within 10 MB of the start): the
     # server collects what its frozen generation held and trims the heap (malloc_trim, glibc).
-    with bounded.served() as server:
+    with bounded.served(env=env) as server:
         start, grown, end, regrown, last = bounded.throwaway_keys(server, 1500)
     assert grown - start >= 10 * MB, (start / MB, grown / MB)  # the environments were there
     assert regrown - grown <= 10 * MB, (start / MB, grown / MB, regrown / MB)  # reused
@@ -68,9 +68,6 @@ def test_throwaway_keys_do_not_pile_up_across_resets(bounded: Any) -> None:
     _throwaway(bounded)
 
 
-def test_throwaway_keys_are_given_back_with_the_system_allocator(
-    bounded: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_throwaway_keys_are_given_back_with_the_system_allocator(bounded: Any) -> None:
     # docs/server.md "Bounded memory": a shared server started with PYTHONMALLOC=malloc.
-    monkeypatch.setenv("PYTHONMALLOC", "malloc")
-    _throwaway(bounded)
+    _throwaway(bounded, {"PYTHONMALLOC": "malloc"})
