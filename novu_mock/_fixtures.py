@@ -222,6 +222,7 @@ _workflow = _object(
         "payloadSchema": (_json_schema, False),
         "critical": (_boolean, False),
         "preferences": (preferences_check, False),
+        "severity": (_one_of(("high", "medium", "low", "none")), False),
     }
 )
 # A subscriber's channel as novu-openapi.json's `ChannelSettingsDto` holds it (its

@@ -65,7 +65,7 @@ def email_html(req: Request) -> Reply:
     for env in settled(req.engine, req.key):
         for message in env.messages:
             if message.id == wanted and message.channel == "email" and not message.deleted:
-                body = message.rendered()[1].encode("utf-8")
+                body = message.delivered()[1].encode("utf-8")
                 headers = [
                     ("content-type", "text/html; charset=utf-8"),
                     ("content-security-policy", EMAIL_CSP),

@@ -146,6 +146,7 @@ ROUTES: tuple[Route, ...] = (
         _outbox.message_action,
     ),
     Route("GET", "/v2/workflows", _workflows.list_v2),
+    Route("POST", "/v2/workflows", _workflows.create_v2),
     Route("GET", "/v2/workflows/{workflowId}", _workflows.get_v2),
     Route("GET", "/v1/workflows", _workflows.list_v1),
     Route("GET", "/v1/integrations", _integrations.list_integrations),

@@ -20,13 +20,20 @@ _cache: dict[str, Any] = {}
 class Condition:
     """A compiled rule; `holds(context)` is json-logic-js truthiness of its result."""
 
-    __slots__ = ("_rule", "source")
+    __slots__ = ("_online", "_rule", "source")
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, text: str = "") -> None:
         self.source = source
         self._rule = _engine.compile(source)
+        # Novu evaluates step conditions with `subscriber.isOnline ?? false`
+        # (construct-framework-workflow's processSkipOption).
+        self._online = "subscriber.isOnline" in text
 
     def holds(self, context: dict[str, Any]) -> bool:
+        if self._online:
+            subscriber = context.get("subscriber")
+            if isinstance(subscriber, dict) and subscriber.get("isOnline") is None:
+                context = {**context, "subscriber": {**subscriber, "isOnline": False}}
         try:
             result = self._rule.evaluate(context)
         except datalogic_py.DataLogicError:
@@ -45,7 +52,7 @@ def compile_condition(source: Any) -> Condition:
     key = json.dumps(source, sort_keys=True, default=str)
     found = _cache.get(key)
     if found is None:
-        found = _cache[key] = Condition(source)
+        found = _cache[key] = Condition(source, key)
     return found
 
 

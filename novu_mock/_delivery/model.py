@@ -25,7 +25,6 @@ DEFAULT_PROVIDERS = {
     "push": "fcm",
     "chat": "slack",
 }
-SENDER_FIELDS = ("from", "senderName", "replyTo", "cc", "bcc")
 
 # Novu's execution-detail texts (DetailEnum in Novu's application-generic library).
 STEP_QUEUED = "Step queued"
@@ -85,7 +84,7 @@ class Notification:
     """One trigger for one subscriber: Novu's activity-feed entry. `context` is what templates
     and conditions see; its `subscriber` is the subscriber as it was when the run started."""
 
-    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "workflow")
+    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "topic", "workflow")
 
     def __init__(
         self,
@@ -102,6 +101,10 @@ class Notification:
         self.context = context
         self.created_at = now
         self.jobs: list[Job] = []
+        # (topicKey, subscription identifier) when the subscriber was reached through a topic
+        # (Novu's notification `topics`, which the activity feed's topicKey and subscriptionId
+        # filters read); set by run.topic_routes.
+        self.topic: tuple[str, str] | None = None
 
     @property
     def subscriber(self) -> dict[str, Any]:
@@ -205,26 +208,42 @@ class Message:
     def sender(self) -> dict[str, Any]:
         """An email's `from`, `senderName`, `replyTo`, `cc`, `bcc` as the trigger's overrides
         set them, as Novu merges them: `overrides.email`, then the provider's own
-        (`overrides.<providerId>`), then the step's (`overrides.steps.<stepId>.providers.
-        <providerId>`); each later source wins."""
+        (`overrides.<providerId>`), then `overrides.providers.<providerId>`, then the step's
+        (`overrides.steps.<stepId>.providers.<providerId>`); each later source wins."""
+        from .overrides import sender
+
         overrides = self.notification.record.overrides
-        if not isinstance(overrides, dict):
+        if not isinstance(overrides, dict) or not overrides:
             return {}
-        merged: dict[str, Any] = {}
-        step = (overrides.get("steps") or {}).get(self.step_id) or {}
-        providers = step.get("providers") if isinstance(step, dict) else None
-        for source in (
-            overrides.get("email"),
-            overrides.get(self.provider_id),
-            (providers or {}).get(self.provider_id) if isinstance(providers, dict) else None,
-        ):
-            if isinstance(source, dict):
-                merged.update({k: source[k] for k in SENDER_FIELDS if k in source})
-        return merged
+        return sender(overrides, self.step_id, self.provider_id)
+
+    def delivered(self) -> tuple[str, str]:
+        """(subject, content) as the provider would send them: the rendered text with the
+        trigger's overrides applied (overrides.py)."""
+        subject, content, _, _ = self.rendered()
+        overrides = self.notification.record.overrides
+        if not isinstance(overrides, dict) or not overrides:
+            return subject, content
+        from .overrides import delivered
+
+        return delivered(overrides, self.channel, self.step_id, self.provider_id, subject, content)
+
+    def delivered_to(self) -> dict[str, Any]:
+        """`to()` with an SMS sent to `overrides.sms.to` / `overrides.<providerId>.to` (Novu
+        keeps the subscriber's phone on the message and sends to the override)."""
+        to = self.to()
+        overrides = self.notification.record.overrides
+        if self.channel == "sms" and isinstance(overrides, dict) and overrides:
+            from .overrides import address
+
+            phone = address(overrides, None, "sms", self.step_id, self.provider_id, self.address)
+            to["phone"] = phone
+        return to
 
     def to_dict(self) -> dict[str, Any]:
         """The message as `mock.messages` and GET /_mock/messages show it (DESIGN 9)."""
-        subject, content, avatar, _ = self.rendered()
+        _, _, avatar, _ = self.rendered()
+        subject, content = self.delivered()
         record = self.notification.record
         doc: dict[str, Any] = {
             "id": self.id,
@@ -240,7 +259,7 @@ class Message:
             "payload": record.payload,
             "overrides": record.overrides,
             "providerId": self.provider_id,
-            "to": self.to(),
+            "to": self.delivered_to(),
             "createdAt": iso_utc(self.created_at),
             "seen": self.seen,
             "read": self.read,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import overrides as _overrides
 from .integration import select_integration
 from .model import (
     FILTER_STEPS,
@@ -52,6 +53,7 @@ SUBSCRIBER_CONTEXT = (
     "locale",
     "timezone",
     "data",
+    "isOnline",
 )
 
 
@@ -165,6 +167,8 @@ def run_channel_step(
             job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
             return
     address = address_of(subscriber, channel)
+    if address is None and channel == "chat":
+        address = chat_address_by_override(subscriber, notification.record, step.step_id)
     if address is None:
         job.skip, job.status = Skip("no_address", _NO_ADDRESS[channel]), "failed"
         return
@@ -173,10 +177,35 @@ def run_channel_step(
         if integration is None:
             job.skip, job.status = Skip("no_integration", NO_ACTIVE_INTEGRATION), "failed"
             return
+    if channel in ("push", "chat") and notification.record.overrides:
+        record = notification.record
+        provider_id = integration.provider_id
+        address = _overrides.address(
+            record.overrides, record.payload, channel, step.step_id, provider_id, address
+        )
     message = Message(notification, job, integration.provider_id, address, now)
     job.message = message
     job.status = "completed"
     env.messages.append(message)
+
+
+def chat_address_by_override(
+    subscriber: dict[str, Any], record: TriggerRecord, step_id: str
+) -> tuple[str, str] | None:
+    """A chat channel of the subscriber without a webhook URL of its own, reached through the
+    URL the trigger gives (the provider layer's `webhookUrl`, else `payload.webhookUrl`), as
+    Novu's chat usecase takes `combinedOverrides.webhookUrl || payload.webhookUrl ||
+    credentials.webhookUrl`."""
+    for item in subscriber.get("channels") or []:
+        if not isinstance(item, dict):
+            continue
+        provider = item.get("providerId")
+        if not isinstance(provider, str) or provider in PUSH_PROVIDERS:
+            continue
+        url = _overrides.chat_url(record.overrides, record.payload, step_id, provider)
+        if url:
+            return (provider, url)
+    return None
 
 
 _NOTHING: dict[str, Any] = {}  # shared by every context without an actor or tenant
@@ -207,6 +236,37 @@ def _context(env: Environment, record: TriggerRecord, subscriber: dict[str, Any]
     }
 
 
+def topic_routes(env: Environment, record: TriggerRecord) -> dict[str, tuple[str, str]] | None:
+    """For a trigger to topics: each recipient reached through a topic and not named directly,
+    with that topic's key and the subscription's identifier (the first topic in `to` that has
+    it, as the fan-out visits them). Runs at flush, before any membership can change. None
+    when `to` names no topic."""
+    from .._core.text import js_trim
+    from .._novu.topics import identifier_of
+
+    items = record.to if isinstance(record.to, list) else [record.to]
+    topics = [i for i in items if isinstance(i, dict) and i.get("type") == "Topic"]
+    if not topics:
+        return None
+    direct: set[str] = set()
+    for item in items:
+        if isinstance(item, str):
+            direct.add(js_trim(item))
+        elif isinstance(item, dict) and isinstance(item.get("subscriberId"), str):
+            direct.add(js_trim(item["subscriberId"]))
+    routes: dict[str, tuple[str, str]] = {}
+    for item in topics:
+        topic = env.topics.get(str(item.get("topicKey")))
+        if topic is None:
+            continue
+        exclude = item.get("exclude")
+        excluded: list[Any] = exclude if isinstance(exclude, list) else []
+        for member in topic.members:
+            if member not in direct and member not in routes and member not in excluded:
+                routes[member] = (topic.key, identifier_of(topic, member))
+    return routes
+
+
 def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
     """Keep a processed trigger's run for the next flush."""
     env.pending.append((record, workflow, now))
@@ -215,12 +275,15 @@ def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: floa
 def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
     """Run a processed trigger for each of its recipients."""
     steps = plan_of(workflow).steps
+    routes = topic_routes(env, record)
     for subscriber_id in record.recipients:
         subscriber = env.subscribers.get(subscriber_id)
         if subscriber is None:
             continue
         # The context keeps a copy: later changes to the subscriber do not reach what was sent.
         notification = Notification(env, record, workflow, _context(env, record, subscriber), now)
+        if routes:
+            notification.topic = routes.get(subscriber_id)
         env.notifications.append(notification)
         run = RecipientRun(notification, steps)
         run.advance(now, subscriber)

@@ -7,13 +7,9 @@ Shopify Liquid grammar; a template that does not parse is a fixture error.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
-
-from liquid import Environment
-from liquid.exceptions import LiquidError
-
-_env = Environment(strict_filters=False)
 
 
 def _json(value: Any, *_: Any) -> str:
@@ -38,9 +34,17 @@ def _pluralize(value: Any, singular: Any = "", plural: Any = None) -> str:
     return f"{value} {word}"
 
 
-_env.filters["json"] = _json
-_env.filters["toSentence"] = _to_sentence
-_env.filters["pluralize"] = _pluralize
+@functools.cache
+def _environment() -> Any:
+    # python-liquid loads with the first template that has tags, not with the package: a suite
+    # whose tests never trigger content does not pay its import.
+    from liquid import Environment
+
+    env = Environment(strict_filters=False)
+    env.filters["json"] = _json
+    env.filters["toSentence"] = _to_sentence
+    env.filters["pluralize"] = _pluralize
+    return env
 
 
 class Template:
@@ -50,13 +54,17 @@ class Template:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self._bound = _env.from_string(source) if ("{{" in source or "{%" in source) else None
+        self._bound = (
+            _environment().from_string(source) if ("{{" in source or "{%" in source) else None
+        )
 
     def render(self, context: dict[str, Any]) -> str:
         if self._bound is None:
             return self.source
+        from liquid.exceptions import LiquidError
+
         try:
-            return self._bound.render(**context)
+            return str(self._bound.render(**context))
         except LiquidError:
             # Novu renders what it can; a failing filter leaves the output empty.
             return ""
@@ -78,6 +86,8 @@ def template_problem(source: Any) -> str | None:
     """Why `source` is not a usable template, or None."""
     if not isinstance(source, str):
         return f"expected a Liquid template (a string); got {type(source).__name__}"
+    from liquid.exceptions import LiquidError
+
     try:
         compile_template(source)
     except LiquidError as exc:

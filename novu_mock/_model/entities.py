@@ -42,6 +42,7 @@ class Workflow:
         "name",
         "payload_schema",
         "preferences",
+        "severity",
         "steps",
         "tenant_overrides",
         "workflow_id",
@@ -67,6 +68,7 @@ class Workflow:
         # Delivery (DESIGN 9): subscriber preferences ignored when critical; workflow defaults.
         self.critical: bool = spec.get("critical", False)
         self.preferences: dict[str, Any] | None = spec.get("preferences")
+        self.severity: str = spec.get("severity", "none")  # Novu's high, medium, low, none
         self.delivery_plan: Any = None  # the compiled steps, built on first run
         self.id = object_id()
         self.created_at = now
@@ -94,6 +96,8 @@ class Workflow:
             doc["critical"] = True
         if self.preferences is not None:
             doc["preferences"] = copy.deepcopy(self.preferences)
+        if self.severity != "none":
+            doc["severity"] = self.severity
         return doc
 
 

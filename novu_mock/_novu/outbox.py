@@ -18,6 +18,7 @@ from .._delivery.views import feed_item_view, message_view, notification_view
 from .._model.clock import iso_utc
 from .._model.environment import Environment
 from .listing import Problems, integer, query_lists, raise_problems
+from .workflows import SEVERITIES
 
 _MONGO_ID = re.compile(r"\A[0-9a-fA-F]{24}\Z")
 MARK_AS = ("read", "seen", "unread", "unseen")
@@ -128,7 +129,11 @@ def delete_by_transaction(req: Request) -> Reply:
 
 def list_notifications(req: Request) -> Reply:
     """GET /v1/notifications: newest first; filters channels, templates (workflow ids),
-    emails, subscriberIds, transactionId, search, after/before (ISO dates); page/limit."""
+    emails, subscriberIds, transactionId (repeatable), search, after/before (ISO dates),
+    severity (repeatable), topicKey, subscriptionId; page/limit. As Novu's
+    NotificationRepository.getFeed: `topics.topicKey`, `topics.preferenceEvaluation.
+    subscriptionIdentifier`, `severity $in` (with `none` matching an unset severity).
+    `contextKeys` is accepted and ignored: the mock keeps no trigger `context`."""
     env = req.environment()
     query = req.query()
     lists = query_lists(req)
@@ -147,9 +152,11 @@ def list_notifications(req: Request) -> Reply:
     templates = set(t for t in lists.get("templates", []) if t)
     emails = set(e for e in lists.get("emails", []) if e)
     subscriber_ids = set(s for s in lists.get("subscriberIds", []) if s)
-    txn = query.get("transactionId")
+    transactions = set(t for t in lists.get("transactionId", []) if t)
     search = query.get("search")
     after, before = query.get("after"), query.get("before")
+    severities = set(v for v in lists.get("severity", []) if v)
+    topic_key, subscription_id = query.get("topicKey"), query.get("subscriptionId")
 
     def keep(n: Notification) -> bool:
         if channels and not any(j.step.type in channels for j in n.jobs):
@@ -160,7 +167,13 @@ def list_notifications(req: Request) -> Reply:
             return False
         if subscriber_ids and n.subscriber_id not in subscriber_ids:
             return False
-        if txn and n.transaction_id != txn:
+        if transactions and n.transaction_id not in transactions:
+            return False
+        if severities and severity_of(n) not in severities:
+            return False
+        if topic_key and (n.topic is None or n.topic[0] != topic_key):
+            return False
+        if subscription_id and (n.topic is None or n.topic[1] != subscription_id):
             return False
         if search and search not in n.transaction_id:
             return False
@@ -180,6 +193,16 @@ def list_notifications(req: Request) -> Reply:
             "page": page,
         },
     )
+
+
+def severity_of(notification: Notification) -> str:
+    """The notification's severity as Novu stores it: the trigger's `overrides.severity`, else
+    the workflow's; `none` also stands for an unset one (Novu's feed matches `none` to both)."""
+    overrides = notification.record.overrides
+    override = overrides.get("severity") if isinstance(overrides, dict) else None
+    if override in SEVERITIES:
+        return str(override)
+    return notification.workflow.severity
 
 
 def get_notification(req: Request) -> Reply:

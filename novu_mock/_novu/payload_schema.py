@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import regex
-from jsonschema import Draft7Validator, validators
-from jsonschema.exceptions import ValidationError
 
 from .._core.errors import NovuError
 
@@ -54,14 +52,16 @@ def _matches(pattern: str, text: str) -> bool:
         raise PatternBudgetExceeded(pattern) from None
 
 
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and not _matches(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 def _pattern_properties(
     validator: Any, patterns: dict[str, Any], instance: Any, schema: Any
-) -> Iterator[ValidationError]:
+) -> Iterator[Any]:
     if not validator.is_type(instance, "object"):
         return
     for pattern, subschema in patterns.items():
@@ -72,7 +72,9 @@ def _pattern_properties(
 
 def _additional_properties(
     validator: Any, additional: Any, instance: Any, schema: Any
-) -> Iterator[ValidationError]:
+) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
     if not validator.is_type(instance, "object"):
         return
     known = schema.get("properties", {})
@@ -90,21 +92,27 @@ def _additional_properties(
         yield ValidationError(f"Additional properties are not allowed ({names} were unexpected)")
 
 
-# Draft 7 with every regular expression matched under the budget (pattern, patternProperties,
-# and additionalProperties, which consults patternProperties).
-PayloadValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft7Validator,
-    {
-        "pattern": _pattern,
-        "patternProperties": _pattern_properties,
-        "additionalProperties": _additional_properties,
-    },
-)
+@functools.cache
+def _payload_validator() -> Any:
+    # Draft 7 with every regular expression matched under the budget (pattern,
+    # patternProperties, and additionalProperties, which consults patternProperties). jsonschema
+    # loads here, when the first workflow with a payload schema needs it, not with the package:
+    # a suite that never sets a schema does not pay its import.
+    from jsonschema import Draft7Validator, validators
+
+    return validators.extend(  # type: ignore[no-untyped-call]
+        Draft7Validator,
+        {
+            "pattern": _pattern,
+            "patternProperties": _pattern_properties,
+            "additionalProperties": _additional_properties,
+        },
+    )
 
 
 def validator_for(schema: dict[str, Any]) -> Any:
     """The validator of a workflow's payload schema."""
-    return PayloadValidator(schema)
+    return _payload_validator()(schema)
 
 
 _TYPE_NAMES = {"object", "array", "string", "number", "integer", "boolean", "null"}

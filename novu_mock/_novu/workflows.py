@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
-from .._core.errors import NovuError
+from .._core.errors import NovuError, field_problem
 from .._core.http import Reply
 from .._core.request import Request
+from .._core.text import js_trim
 from .._delivery.preferences import workflow_default
+from .._fixtures import problems_of
 from .._model.entities import Workflow, step_ids
 from .._model.environment import Environment
 from .listing import (
@@ -116,7 +120,7 @@ def workflow_view(workflow: Workflow) -> dict[str, Any]:
         "user": None,
     }
     view["critical"] = workflow.critical
-    view["severity"] = "none"
+    view["severity"] = workflow.severity
     view["issues"] = {}
     return view
 
@@ -282,3 +286,145 @@ def list_v1(req: Request) -> Reply:
     return Reply.json(
         200, {"totalCount": len(workflows), "data": data, "pageSize": limit, "page": page}
     )
+
+
+# -- POST /v2/workflows: a workflow whose step controls drive delivery ------------------------
+
+STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
+SEVERITIES = ("high", "medium", "low", "none")
+# Control values that map onto the delivery model (DESIGN 9): Liquid content, and `skip`, Novu's
+# step conditions (JSON Logic; the step runs when they hold, see `_spec_step`).
+_CONTENT_CONTROLS = ("subject", "body", "avatar")
+_TIMING_CONTROLS = ("amount", "unit", "digestKey")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Novu's `slugify` (@novu/shared) as it names a new step: lower case, runs of anything
+    but letters and digits as one `-`, no `-` at either end."""
+    return _SLUG.sub("-", text.lower()).strip("-")
+
+
+def _spec_step(step: dict[str, Any]) -> dict[str, Any]:
+    """A StepUpsertDto as a fixture step. `controlValues.skip` is Novu's "step conditions":
+    its worker evaluates the JSON Logic against payload, subscriber (`isOnline` false when
+    unset) and the rest of the context and skips the step when it is falsy
+    (`processSkipOption` returns `!result` in Novu's construct-framework-workflow usecase), so
+    it is the fixture's `conditions`."""
+    spec: dict[str, Any] = {"type": step["type"], "name": step["name"]}
+    spec["stepId"] = step.get("stepId") or slugify(step["name"]) or step["type"]
+    controls = step.get("controlValues") or {}
+    for name in _CONTENT_CONTROLS:
+        if controls.get(name) is not None:
+            spec[name] = controls[name]
+    redirect = controls.get("redirect")
+    if isinstance(redirect, dict) and redirect.get("url"):
+        spec["redirect"] = {"url": redirect["url"], "target": redirect.get("target", "_self")}
+    if controls.get("skip") not in (None, {}):
+        spec["conditions"] = controls["skip"]
+    if step["type"] in ("delay", "digest"):
+        for name in _TIMING_CONTROLS:
+            if controls.get(name) is not None:
+                spec[name] = controls[name]
+    return spec
+
+
+def _string_problem(body: dict[str, Any], name: str, problems: Problems) -> None:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        messages = [f"{name} should not be empty"]
+        if not isinstance(value, str):
+            messages.append(f"{name} must be a string")
+        problems[name] = field_problem(messages, value, name in body)
+
+
+def _dto_problems(body: dict[str, Any]) -> Problems:
+    """CreateWorkflowDto's class-validator checks the mock depends on."""
+    problems: Problems = {}
+    _string_problem(body, "name", problems)
+    _string_problem(body, "workflowId", problems)
+    steps = body.get("steps")
+    if not isinstance(steps, list):
+        problems["steps"] = field_problem(["steps must be an array"], steps, "steps" in body)
+        return problems
+    for i, step in enumerate(steps):
+        where = f"steps.{i}"
+        if not isinstance(step, dict):
+            problems[where] = field_problem([f"{where} must be an object"], step, True)
+            continue
+        if not isinstance(step.get("name"), str) or not step["name"].strip():
+            problems[f"{where}.name"] = field_problem(
+                [f"{where}.name should not be empty"], step.get("name"), "name" in step
+            )
+        if step.get("type") not in STEP_TYPES:
+            problems[f"{where}.type"] = field_problem(
+                [f"{where}.type must be one of the following values: {', '.join(STEP_TYPES)}"],
+                step.get("type"),
+                "type" in step,
+            )
+        controls = step.get("controlValues")
+        if controls is not None and not isinstance(controls, dict):
+            problems[f"{where}.controlValues"] = field_problem(
+                [f"{where}.controlValues must be an object"], controls, True
+            )
+    severity = body.get("severity")
+    if severity is not None and severity not in SEVERITIES:
+        problems["severity"] = field_problem(
+            [f"severity must be one of the following values: {', '.join(SEVERITIES)}"],
+            severity,
+            True,
+        )
+    for name in ("active", "validatePayload"):
+        if body.get(name) is not None and not isinstance(body[name], bool):
+            problems[name] = field_problem([f"{name} must be a boolean value"], body[name], True)
+    return problems
+
+
+def _spec_problem_path(path: str) -> str:
+    """A fixture problem's path (`workflows[0].steps[1].conditions`) as the DTO's."""
+    path = path.removeprefix("workflows[0].").removeprefix("workflows[0]")
+    match = re.match(r"steps\[(\d+)\]\.?(\w*)(.*)", path)
+    if match is None:
+        return path or "body"
+    index, key, rest = match.groups()
+    if not key or key in ("type", "name", "stepId"):
+        return f"steps.{index}{'.' + key if key else ''}"
+    control = "skip" if key == "conditions" else key
+    return f"steps.{index}.controlValues.{control}{rest}"
+
+
+def create_v2(req: Request) -> Reply:
+    """POST /v2/workflows (CreateWorkflowDto): 201 and the workflow as GET answers it. Its steps'
+    control values become delivery content: `subject`, `body`, `avatar`, `redirect` as Liquid
+    templates, `skip` as step conditions, `amount`/`unit`/`digestKey` for delay and digest."""
+    env = req.environment()
+    body = req.json_object()
+    raise_problems(_dto_problems(body))
+    workflow_id = js_trim(body["workflowId"])
+    if workflow_id in env.workflows:
+        # Novu's UpdateWorkflow wording for a taken trigger identifier (400).
+        raise NovuError(400, f"Workflow with identifier {workflow_id} already exists")
+    spec: dict[str, Any] = {
+        "workflowId": workflow_id,
+        "name": body["name"],
+        "active": body.get("active", True) is not False,  # Novu: `active ?? true`
+        "steps": [_spec_step(step) for step in body["steps"]],
+    }
+    if isinstance(body.get("payloadSchema"), dict) and body.get("validatePayload") is not False:
+        spec["payloadSchema"] = body["payloadSchema"]
+    preferences = body.get("preferences")
+    if isinstance(preferences, dict) and isinstance(preferences.get("workflow"), dict):
+        spec["preferences"] = preferences["workflow"]
+    if body.get("severity") is not None:
+        spec["severity"] = body["severity"]
+    problems: Problems = {}
+    for problem in problems_of({"workflows": [spec]}, "body"):
+        where, _, message = problem.removeprefix("body: ").partition(": ")
+        path = _spec_problem_path(where)
+        problems.setdefault(path, field_problem([], None, False))["messages"].append(
+            f"{path}: {message}"
+        )
+    raise_problems(problems)
+    workflow = Workflow(copy.deepcopy(spec), req.stamp)
+    env.workflows[workflow_id] = workflow
+    return Reply.json(201, {"data": workflow_view(workflow)})

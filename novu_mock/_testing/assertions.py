@@ -7,6 +7,7 @@ from typing import Any
 
 from .._model.records import sent_ids
 from .._model.values import identifier_of, short
+from .matching import Filters, satisfied
 
 _MAX_NEAR_MISSES = 3
 _MAX_REPR = 200
@@ -51,8 +52,11 @@ def missed_leaves(expected: Any, actual: Any) -> int:
     return 0 if expected == actual else 1
 
 
-class Expectation:
+class Expectation(Filters):
     """The filters of one assertion; `differences()` names each filter a record fails."""
+
+    _first = "workflow_id"
+    _named = ("to", "payload", "tenant", "actor", "status", "transaction_id")
 
     def __init__(
         self,
@@ -72,14 +76,6 @@ class Expectation:
         self.actor = actor
         self.status = status
         self.transaction_id = transaction_id
-
-    def describe(self) -> str:
-        parts = [repr(self.workflow_id)]
-        for name in ("to", "payload", "tenant", "actor", "status", "transaction_id"):
-            value = getattr(self, name)
-            if value is not None:
-                parts.append(f"{name}={value!r}")
-        return ", ".join(parts)
 
     def differences(self, record: dict[str, Any]) -> list[tuple[str, Any, Any]]:
         """(filter, expected, recorded) for every filter that `record` does not satisfy."""
@@ -142,9 +138,7 @@ def check_triggered(
 ) -> None:
     __tracebackhide__ = True
     matched = [r for r in records if not expectation.differences(r)]
-    if times is None and matched:
-        return
-    if times is not None and len(matched) == times:
+    if satisfied(matched, times):
         return
     wanted = f"exactly {times} trigger(s)" if times is not None else "a trigger"
     message = (

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._model.values import short
+from .matching import Filters, satisfied
+
 _MAX_NEAR = 3
 _MAX_REPR = 200
 
@@ -19,12 +22,14 @@ _FIELDS = (
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
+    return short(value, _MAX_REPR)
 
 
-class MessageExpectation:
+class MessageExpectation(Filters):
     """The filters of one assertion; `differences()` names each filter a message fails."""
+
+    _first = "subscriber_id"
+    _named = ("channel", "workflow_id", "subject", "content", "contains")
 
     def __init__(
         self,
@@ -42,14 +47,6 @@ class MessageExpectation:
         self.subject = subject
         self.content = content
         self.contains = contains
-
-    def describe(self) -> str:
-        parts = [repr(self.subscriber_id)]
-        for name in ("channel", "workflow_id", "subject", "content", "contains"):
-            value = getattr(self, name)
-            if value is not None:
-                parts.append(f"{name}={value!r}")
-        return ", ".join(parts)
 
     def differences(self, message: dict[str, Any]) -> list[tuple[str, Any, Any]]:
         diffs: list[tuple[str, Any, Any]] = []
@@ -122,7 +119,7 @@ def check_notified(
 ) -> None:
     __tracebackhide__ = True
     matched = [m for m in messages if not expectation.differences(m)]
-    if (times is None and matched) or (times is not None and len(matched) == times):
+    if satisfied(matched, times):
         return
     wanted = f"exactly {times} message(s)" if times is not None else "a message"
     message = (
