@@ -26,7 +26,7 @@ _ARENAS = pytest.mark.xfail(
     reason="issue 11: with CPython's default allocator a keyless reset gives back about a third "
     "of what 1,500 throwaway environments took (arenas stay pinned); PYTHONMALLOC=malloc meets "
     "the bound (next test, docs/server.md)",
-    strict=True,
+    strict=False,  # how many arenas stay varies from run to run (+17 to +58 MB at 5,000 keys)
 )
 
 
