@@ -209,6 +209,7 @@ _step = _object(
         "delayPath": (_anything, False),
         "digestKey": (_anything, False),
         "lookBackWindow": (_anything, False),
+        "cron": (_anything, False),
     }
 )
 _step = _both(_step, timing_problems)

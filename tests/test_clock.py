@@ -161,6 +161,54 @@ def test_work_scheduled_by_due_work_runs_in_the_same_advance() -> None:
     assert mock.clock.pending == 0
 
 
+def test_work_a_job_schedules_in_another_environment_runs_in_due_order() -> None:
+    # The timeline runs one environment's jobs in a row until another's come first; work that
+    # a job adds to another environment must still cut in at its own time.
+    mock = NovuMock(clock=Clock(frozen=0.0))
+    log: list[tuple[str, float, float]] = []
+    first = _job(mock, "key-a", 10.0, log, "a-10")
+    _job(mock, "key-a", 30.0, log, "a-30")
+    fire_first = first.fire
+
+    def fire_and_schedule(at: float) -> None:
+        fire_first(at)
+        _job(mock, "key-b", 20.0, log, "b-20")
+
+    first.fire = fire_and_schedule
+    mock.clock.advance(40)
+    assert [name for name, _, _ in log] == ["a-10", "b-20", "a-30"]
+    assert [now for _, _, now in log] == [10.0, 20.0, 30.0]
+
+
+def test_a_transactions_jobs_leave_the_cancel_index_when_they_have_run() -> None:
+    mock = NovuMock(clock=Clock(frozen=0.0))
+    env = mock.engine.environment("k")
+    fired: list[str] = []
+
+    def fire(at: float) -> None:
+        fired.append(str(at))
+
+    for n, due in enumerate((10.0, 20.0, 30.0)):  # one trigger, three recipients
+        env.scheduler.schedule(
+            Job(
+                job_id=str(n),
+                kind="delay",
+                due=due,
+                scheduled_at=0.0,
+                transaction_id="same",
+                subscriber_id=str(n),
+                step_id="wait",
+                fire=fire,
+            )
+        )
+    mock.clock.advance(15)
+    assert [j.id for j in env.scheduler.jobs_of("same")] == ["1", "2"]
+    assert env.cancel("same", 15.0) is True  # the two still pending, not the one that ran
+    assert env.cancel("same", 15.0) is False
+    mock.clock.advance(60)
+    assert fired == ["10.0"] and mock.clock.pending == 0
+
+
 def test_real_clock_runs_due_work_from_a_timer_without_any_call() -> None:
     mock = NovuMock(clock="real")
     log: list[tuple[str, float, float]] = []

@@ -260,6 +260,7 @@ def test_a_recording_extracts_into_fixtures_that_make_the_shadow_agree(tmp_path:
     with upstream(UPSTREAM_STATE) as up:
         with proxy_to(up.url, record=recording) as (proxy, state):
             _recorded_session(proxy.url, new_key())
+            state.drift.wait()  # the shadow runs after each answer: its last comparisons
             assert state.drift.drifted > 5  # an empty shadow knows none of it
         doc = extract(read_recording(recording))
         load([doc])  # a valid fixture document
@@ -306,8 +307,8 @@ def test_recording_lines_hold_both_answers_and_mask_the_key(tmp_path: Path) -> N
         )
         # A key without a scheme: the upstream's 401 message echoes it.
         httpx.get(f"{proxy.url}/v2/subscribers/user-1", headers={"Authorization": key})
+        drift = json.dumps(_drift(proxy.url))  # read after the last line was written
         lines = list(read_recording(recording))
-        drift = json.dumps(_drift(proxy.url))
     assert key not in recording.read_text() and key not in drift
     first, second = lines
     assert {
@@ -473,7 +474,8 @@ def test_concurrent_callers_each_get_their_own_answer() -> None:
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(session, keys))
         assert answers == [[f"{key}-{i}" for i in range(15)] for key in keys]
-        assert (state.drift.calls, state.drift.select()) == (60, [])
+        assert state.drift.select() == []
+        assert state.drift.calls == 60
         assert len(up.triggers) == 60
 
 
@@ -486,6 +488,7 @@ def test_keys_the_engine_would_refuse_get_no_shadow_environment() -> None:
                 f"{proxy.url}/v2/subscribers/user-1", headers={"Authorization": header}
             )
             assert response.status_code == 401
+        state.drift.wait()
         assert state.shadow.environment_names() == []
         assert state.drift.select() == []
 
@@ -515,3 +518,26 @@ def test_identical_setups_have_no_drift_for_the_legacy_python_sdk() -> None:
         legacy_slash.trigger("status-processed", "status-user", {})
         assert state.drift.select() == []
         assert state.drift.calls == len(up.requests) == 6
+
+
+def test_reads_right_after_the_calls_see_every_comparison() -> None:
+    """The shadow runs after the caller got its answer; /_mock/drift and the shadow's journals
+    read just after still show every call (they wait for the comparisons still to come)."""
+    import asyncio
+
+    key = new_key()
+    auth = {"Authorization": f"ApiKey {key}"}
+    event = {"name": "status-processed", "to": "status-user"}
+
+    async def burst(url: str) -> tuple[int, int]:
+        async with httpx.AsyncClient(base_url=url, headers=auth) as http:
+            answers = await asyncio.gather(
+                *[http.post("/v1/events/trigger", json=event) for _ in range(100)]
+            )
+            assert {a.status_code for a in answers} == {201}
+            drift = (await http.get("/_mock/drift")).json()["data"]
+            requests = (await http.get("/_mock/requests")).json()["data"]
+        return len(drift), len(requests)
+
+    with upstream(*FIXTURES, INACTIVE) as up, proxy_to(up.url, *FIXTURES) as (proxy, _):
+        assert asyncio.run(burst(proxy.url)) == (100, 100)

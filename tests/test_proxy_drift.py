@@ -84,13 +84,30 @@ def test_a_yes_or_no_answer_is_compared_exactly() -> None:
     assert diff({"data": {"read": True}}, {"data": {"read": False}}) == []
 
 
-def test_ids_found_at_the_same_place_are_paired() -> None:
-    _, ids = compare(
+def test_generated_ids_found_at_the_same_place_are_paired() -> None:
+    up_txn, mock_txn = "0f8fad5b-d9cb-469f-a165-70867728950e", "txn_" + "b" * 24
+    up_id, mock_id = "a" * 24, "c" * 24
+    differences, ids = compare(
         201,
         JSON,
-        {"data": {"transactionId": "txn_up", "_id": "same"}},
+        {"data": {"transactionId": up_txn, "_id": "same", "job": {"_notificationId": up_id}}},
         201,
         JSON,
-        {"data": {"transactionId": "txn_mock", "_id": "same"}},
+        {"data": {"transactionId": mock_txn, "_id": "same", "job": {"_notificationId": mock_id}}},
     )
-    assert ids == [("txn_up", "txn_mock")]
+    assert differences == []
+    assert ids == [(up_txn, mock_txn), (up_id, mock_id)]
+
+
+def test_names_the_caller_chose_are_never_paired() -> None:
+    """Two different subscribers at the same place (the stores differ) are not one thing under
+    two ids: mapping one name to the other would send later calls to the wrong subscriber."""
+    _, ids = compare(
+        200,
+        JSON,
+        {"data": [{"subscriberId": "ada", "_id": "a" * 24}]},
+        200,
+        JSON,
+        {"data": [{"subscriberId": "bob", "_id": "b" * 24}]},
+    )
+    assert ids == []

@@ -80,6 +80,17 @@ WORKFLOWS: list[dict[str, Any]] = [
 ]
 
 
+WORKFLOWS.append(
+    {
+        "workflowId": "weekly",
+        "steps": [
+            {"stepId": "batch", "type": "digest", "cron": "0 9 * * MON"},
+            {"stepId": "mail", "type": "email", "subject": "{{ step.total_count }} this week"},
+        ],
+    }
+)
+
+
 class Rig:
     """The SDK on one transport and the ways a test moves the clock and reads the outbox."""
 
@@ -97,6 +108,16 @@ class Rig:
             dto["transaction_id"] = txn
         return self.novu.trigger(trigger_event_request_dto=dto).result
 
+    def trigger_with(self, workflow: str, payload: dict[str, Any], overrides: Any) -> None:
+        """A trigger to ada with `overrides` over plain HTTP: novu-py's typed Overrides drops
+        keys it does not know (`delay` among them), Novu's API takes any object."""
+        response = httpx.post(
+            self.url + "/v1/events/trigger",
+            json={"name": workflow, "to": "ada", "payload": payload, "overrides": overrides},
+            headers={"Authorization": f"ApiKey {KEY}"},
+        )
+        assert response.status_code == 201, response.text
+
     def advance(self, seconds: float) -> None:
         if self.transport == "inprocess":
             self.mock.clock.advance(seconds=seconds)
@@ -104,6 +125,17 @@ class Rig:
             response = httpx.post(
                 self.url + "/_mock/clock",
                 json={"advance": seconds},
+                headers={"Authorization": f"ApiKey {KEY}"},
+            )
+            assert response.status_code == 200, response.text
+
+    def set(self, when: datetime) -> None:
+        if self.transport == "inprocess":
+            self.mock.clock.set(when)
+        else:
+            response = httpx.post(
+                self.url + "/_mock/clock",
+                json={"set": when.isoformat()},
                 headers={"Authorization": f"ApiKey {KEY}"},
             )
             assert response.status_code == 200, response.text
@@ -155,6 +187,74 @@ def test_delay_holds_the_message_until_its_time(rig: Rig) -> None:
     [job] = rig.mock.triggers[0]["jobs"]
     assert (job["type"], job["stepId"], job["status"]) == ("delay", "wait", "completed")
     assert job["dueAt"] == message["createdAt"]
+
+
+def test_overrides_delay_replaces_the_delays_amount_and_unit(rig: Rig) -> None:
+    # Novu's worker (ComputeJobWaitDurationService): `overrides.delay` wins over the step's
+    # amount and unit when its amount is a number and its unit one of Novu's six.
+    rig.trigger_with("reminder", {"n": 1}, {"delay": {"amount": 2, "unit": "hours"}})
+    rig.advance(5 * 60)
+    assert rig.messages() == []
+    rig.advance(2 * 3600 - 5 * 60 - 1)
+    assert rig.messages() == []
+    rig.advance(1)
+    assert len(rig.messages()) == 1
+    [job] = rig.mock.triggers[0]["jobs"]
+    assert job["dueAt"] == rig.messages()[0]["createdAt"]
+
+
+def test_an_overrides_delay_of_no_time_sends_at_once(rig: Rig) -> None:
+    rig.trigger_with("reminder", {"n": 1}, {"delay": {"amount": 0, "unit": "minutes"}})
+    assert len(rig.messages()) == 1
+    assert rig.mock.clock.pending == 0
+
+
+@pytest.mark.parametrize(
+    "delay",
+    [{"amount": "2", "unit": "hours"}, {"amount": 2, "unit": "fortnights"}, {"unit": "hours"}],
+)
+def test_an_invalid_overrides_delay_is_ignored(rig: Rig, delay: dict[str, Any]) -> None:
+    rig.trigger_with("reminder", {"n": 1}, {"delay": delay})
+    rig.advance(5 * 60)
+    assert len(rig.messages()) == 1
+
+
+def test_overrides_delay_sets_a_digests_window_too(rig: Rig) -> None:
+    window = {"delay": {"amount": 30, "unit": "seconds"}}
+    rig.trigger_with("comments", {"text": "a"}, window)
+    rig.trigger("comments", "ada", {"text": "b"})  # merges into the open batch
+    rig.advance(30)
+    [message] = rig.messages()
+    assert message["subject"] == "2 new comments"
+
+
+def test_overrides_delay_does_not_move_a_scheduled_delay(rig: Rig) -> None:
+    send_at = (rig.mock.clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    stamp = send_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rig.trigger_with("scheduled", {"sendAt": stamp}, {"delay": {"amount": 1, "unit": "seconds"}})
+    rig.advance(60)
+    assert rig.messages() == []
+    rig.advance(3600)
+    assert [m["createdAt"] for m in rig.messages()] == [stamp]
+
+
+def test_a_cron_digest_collects_until_the_crons_next_moment(rig: Rig) -> None:
+    # Novu's timed digest: the worker waits until cron-parser's next() of the step's cron.
+    rig.set(datetime(2030, 1, 1, 10, 0, tzinfo=timezone.utc))  # a Tuesday
+    rig.trigger("weekly", "ada", {"n": 1})
+    rig.advance(3 * 86400)
+    rig.trigger("weekly", "ada", {"n": 2})
+    rig.set(datetime(2030, 1, 7, 8, 59, 59, tzinfo=timezone.utc))
+    assert rig.messages() == []
+    rig.advance(1)
+    [message] = rig.messages()
+    assert (message["subject"], message["createdAt"]) == (
+        "2 this week",
+        "2030-01-07T09:00:00.000Z",
+    )
+    rig.trigger("weekly", "ada", {"n": 3})  # a new batch: the Monday after
+    response = httpx.get(rig.url + "/_mock/clock", headers={"Authorization": f"ApiKey {KEY}"})
+    assert response.json()["data"]["nextDueAt"] == "2030-01-14T09:00:00.000Z"
 
 
 def test_cancel_during_the_delay(rig: Rig) -> None:
@@ -310,7 +410,50 @@ def test_activity_feed_shows_delayed_merged_and_canceled_jobs(rig: Rig) -> None:
     assert first["digest"].status == "completed"
     assert [d.detail for d in first["digest"].execution_details][-1] == "Digest triggered events"
     assert first["email"].status == "completed"
-    assert "email" not in jobs("feed-merged")
+    assert jobs("feed-merged")["email"].status == "merged"  # Novu marks a merged run's rest
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_activity_feed_lists_every_steps_job_while_a_delay_holds_the_run(rig: Rig) -> None:
+    # Novu stores every step's job when it processes a trigger (CreateNotificationJobs, status
+    # pending), so the feed shows the steps behind a delay before the delay ends.
+    def jobs(txn: str) -> list[tuple[str, str, list[str]]]:
+        [note] = rig.novu.notifications.list(request={"transaction_id": txn}).result.data
+        return [
+            (j.type.value, j.status, [d.detail for d in j.execution_details]) for j in note.jobs
+        ]
+
+    rig.trigger("reminder", "ada", {"n": 1}, txn="held")
+    assert jobs("held") == [
+        ("delay", "delayed", ["Step queued", "Step delayed"]),
+        ("email", "pending", ["Step created"]),
+    ]
+    rig.advance(300)
+    assert [(t, s) for t, s, _ in jobs("held")] == [("delay", "completed"), ("email", "completed")]
+
+    rig.trigger("reminder", "ada", {"n": 2}, txn="dropped")
+    assert rig.novu.cancel(transaction_id="dropped").result is True
+    assert [(t, s) for t, s, _ in jobs("dropped")] == [("delay", "canceled"), ("email", "canceled")]
+
+    rig.trigger("comments", "ada", {"text": "one"}, txn="lead")
+    rig.trigger("comments", "ada", {"text": "two"}, txn="next")
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "merged"), ("email", "merged")]
+    assert rig.novu.cancel(transaction_id="lead").result is True
+    # CancelDelayed hands the batch on: the next run's digest waits again, its rest pending.
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "delayed"), ("email", "pending")]
+    rig.advance(600)
+    assert [(t, s) for t, s, _ in jobs("next")] == [("digest", "completed"), ("email", "completed")]
+
+
+def test_activity_feed_channel_filter_sees_the_steps_behind_a_delay(rig: Rig) -> None:
+    # Novu filters on the notification's channels, set from every active step at trigger time.
+    rig.trigger("reminder", "ada", {"n": 1}, txn="behind")
+    response = httpx.get(
+        rig.url + "/v1/notifications",
+        params={"channels": "email"},
+        headers={"Authorization": f"ApiKey {KEY}"},
+    )
+    assert [n["transactionId"] for n in response.json()["data"]] == ["behind"]
 
 
 # -- finer points, through the Python API ---------------------------------------------------
@@ -439,6 +582,10 @@ def test_fixture_checks_of_timed_steps() -> None:
                         "unit": "hours",
                         "lookBackWindow": {"amount": 1},
                     },
+                    {"type": "digest", "cron": "61 * * * *"},
+                    {"type": "digest", "cron": "0 9 * * 1", "amount": 1, "unit": "hours"},
+                    {"type": "delay", "cron": "0 9 * * 1"},
+                    {"type": "digest", "cron": "0 0 30 FEB *"},
                 ],
             }
         ]
@@ -454,5 +601,9 @@ def test_fixture_checks_of_timed_steps() -> None:
         "workflows[0].steps[2]: a delay takes either delayPath or amount and unit",
         "workflows[0].steps[3].digestKey: only delay and digest steps take digestKey",
         "workflows[0].steps[4].lookBackWindow: expected {amount: a positive number",
+        "workflows[0].steps[5].cron: '61 * * * *': bad minute",
+        "workflows[0].steps[6]: a digest takes either cron or amount and unit",
+        "workflows[0].steps[7].cron: only digest steps take cron",
+        "workflows[0].steps[8].cron: '0 0 30 FEB *': bad day-of-month",
     ):
         assert expected in text, text

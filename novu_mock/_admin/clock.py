@@ -17,15 +17,17 @@ def _body(req: Request) -> dict[str, Any]:
     timeline = engine.timeline
     if req.key is not None:
         scheduler = req.env.scheduler if req.env is not None else None
-        jobs = scheduler.pending_jobs() if scheduler is not None else []
+        jobs = scheduler.pending_jobs(_SHOWN_JOBS) if scheduler is not None else []
+        pending = scheduler.pending if scheduler is not None else 0
     else:
-        jobs = timeline.pending_jobs()
+        jobs = timeline.pending_jobs(_SHOWN_JOBS)
+        pending = timeline.pending()
     return {
         "now": iso_utc(engine.clock.now()),
         "mode": engine.clock.mode,
-        "pending": len(jobs),
+        "pending": pending,
         "nextDueAt": iso_utc(jobs[0].due) if jobs else None,
-        "jobs": [job.to_dict() for job in jobs[:_SHOWN_JOBS]],
+        "jobs": [job.to_dict() for job in jobs],
     }
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import datalogic_py
 
 _engine = datalogic_py.Engine()
+# Bounded, as the template cache: it outlives environments on a long-running server.
+_CACHE_SIZE = 4096
 _cache: dict[str, Any] = {}
 
 
@@ -52,6 +54,8 @@ def compile_condition(source: Any) -> Condition:
     key = json.dumps(source, sort_keys=True, default=str)
     found = _cache.get(key)
     if found is None:
+        if len(_cache) >= _CACHE_SIZE:
+            del _cache[next(iter(_cache))]  # the oldest compiled rule goes first
         found = _cache[key] = Condition(source, key)
     return found
 

@@ -10,6 +10,8 @@ when it goes on and schedules that as a job:
   its templates see `step.events` (the merged payloads, oldest first), `step.total_count`,
   `step.digest` and the same under `steps.<stepId>`. With `lookBackWindow`, a run that finds no
   other trigger of that batch within the window before it is not digested (Novu's backoff).
+  With `cron` instead of `amount`/`unit` (Novu's timed digest), the window ends at the cron
+  expression's next moment (UTC; cronsim).
 
 Cancel (contract D10 revised) takes a transaction's delayed and merged jobs away; cancelling a
 digest's first run hands the batch to the next one, as Novu's CancelDelayed does.
@@ -60,7 +62,7 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
     if not isinstance(step, dict):
         return
     kind = step.get("type")
-    timed = ("amount", "unit", "delayPath", "digestKey", "lookBackWindow")
+    timed = ("amount", "unit", "delayPath", "digestKey", "lookBackWindow", "cron")
     if kind not in ("delay", "digest"):
         for key in timed:
             if key in step:
@@ -97,8 +99,40 @@ def timing_problems(step: Any, path: str, problems: list[str]) -> None:
                 f"{path}.lookBackWindow: expected {{amount: a positive number, unit: one of "
                 f"{', '.join(UNITS)}}}"
             )
+    if "cron" in step:
+        if kind != "digest":
+            problems.append(f"{path}.cron: only digest steps take cron")
+        elif "amount" in step or "unit" in step or "lookBackWindow" in step:
+            problems.append(f"{path}: a digest takes either cron or amount and unit")
+        else:
+            problem = cron_problem(step["cron"])
+            if problem:
+                problems.append(f"{path}.cron: {problem}")
     if ("amount" in step) != ("unit" in step):
         problems.append(f"{path}: a {kind} step takes amount and unit together")
+
+
+def cron_problem(value: Any) -> str | None:
+    """Why `value` is not a cron expression the mock can run, or None."""
+    from cronsim import CronSimError
+
+    if not isinstance(value, str):
+        return f"expected a cron expression (a string); got {value!r}"
+    try:
+        next_cron_moment(value, 0.0)
+    except CronSimError as error:
+        return f"{value!r}: {str(error).lower()}"
+    return None
+
+
+def next_cron_moment(expression: str, after: float) -> float:
+    """The first moment after `after` that `expression` matches, read in UTC by cronsim (5
+    fields, or 6 with seconds first, as Novu's cron-parser takes them); CronSimError if it
+    cannot be read or never matches."""
+    from cronsim import CronSim
+
+    start = datetime.fromtimestamp(after, tz=timezone.utc)
+    return next(CronSim(expression, start)).timestamp()
 
 
 # -- time arithmetic ----------------------------------------------------------------------------
@@ -115,6 +149,29 @@ def add_amount(start: float, amount: float, unit: str) -> float:
     day = min(dt.day, calendar.monthrange(year, month)[1])
     moved = dt.replace(year=year, month=month, day=day)
     return (moved + timedelta(days=30 * (amount - whole))).timestamp()
+
+
+def delay_override(overrides: Any) -> tuple[float, str] | None:
+    """The trigger's `overrides.delay` (`{"amount": number, "unit": one of UNITS}`) as Novu's
+    worker takes it (ComputeJobWaitDurationService.isValidDelayOverride): it replaces the
+    amount and unit of every delay and digest step that waits by amount and unit (not a
+    `delayPath` date); anything else in it is ignored and the steps keep their own."""
+    delay = overrides.get("delay") if isinstance(overrides, dict) else None
+    if not isinstance(delay, dict):
+        return None
+    amount, unit = delay.get("amount"), delay.get("unit")
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or unit not in UNITS:
+        return None
+    return float(amount), str(unit)
+
+
+def wait_until(now: float, spec: dict[str, Any], overrides: Any) -> float:
+    """When a delay or digest step that waits by amount and unit ends, `overrides.delay` first."""
+    override = delay_override(overrides)
+    if override is not None:
+        amount, unit = override
+        return now if amount <= 0 else add_amount(now, amount, unit)
+    return add_amount(now, float(spec["amount"]), spec["unit"])
 
 
 def _payload_value(payload: Any, path: str) -> tuple[bool, Any]:
@@ -198,7 +255,7 @@ def hold(env: Environment, run: Any, now: float) -> None:
     """Schedule a run that stopped at a delay or digest step."""
     step_job = run.notification.jobs[-1]
     spec = _spec(run)
-    if "amount" not in spec and "delayPath" not in spec:
+    if "amount" not in spec and "delayPath" not in spec and "cron" not in spec:
         # No timing given (a fixture written before delays waited): the step passes at once.
         if spec["type"] == "digest":
             _set_step(run, [run.notification.record.payload])
@@ -251,7 +308,10 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
             run.suspended = False
             return
     else:
-        due = add_amount(now, float(spec["amount"]), spec["unit"])
+        due = wait_until(now, spec, notification.record.overrides)
+        if due <= now:  # `overrides.delay` of no time: the run goes on at once
+            _resume(env, run, now)
+            return
     job = _scheduled(env, run, "delay", due, now)
 
     def fire(at: float) -> None:
@@ -356,7 +416,14 @@ def _hold_digest(env: Environment, run: Any, now: float) -> None:
     batches = _batches(env)
     batch = batches.get(key)
     if batch is None:
-        due = add_amount(now, float(spec["amount"]), spec["unit"])
+        if "cron" in spec:  # a timed digest: its window ends at the cron's next moment
+            due = next_cron_moment(spec["cron"], now)
+        else:
+            due = wait_until(now, spec, notification.record.overrides)
+        if due <= now:  # `overrides.delay` of no time: nothing to wait for
+            _set_step(run, [notification.record.payload])
+            _resume(env, run, now)
+            return
         batch = batches[key] = Batch(key, due, env.scheduler)
         job = _scheduled(env, run, "digest", due, now)
         batch.leader = (run, job)

@@ -70,16 +70,12 @@ class Template:
             return ""
 
 
-_cache: dict[str, Template] = {}
-
-
+# Bounded: the cache outlives environments, and a long-running server may see many workflows.
+@functools.lru_cache(maxsize=4096)
 def compile_template(source: str) -> Template:
     """The compiled template of `source` (one per distinct text); LiquidError if it does not
     parse."""
-    found = _cache.get(source)
-    if found is None:
-        found = _cache[source] = Template(source)
-    return found
+    return Template(source)
 
 
 def template_problem(source: Any) -> str | None:

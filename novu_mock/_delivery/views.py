@@ -20,6 +20,47 @@ from .model import (
     job_id,
 )
 
+STEP_CREATED = "Step created"  # Novu's DetailEnum.STEP_CREATED, the detail of a stored job
+
+# What the steps after a held step read, by the held step's status: Novu creates every step's
+# job when it processes the trigger (CreateNotificationJobs, status pending); a merged digest
+# marks the rest merged (updateAllChildJobStatus), a cancel marks the transaction's pending
+# jobs canceled (CancelDelayed), a misconfigured delay leaves them pending.
+_REST_STATUS = {
+    "delayed": "pending",
+    "merged": "merged",
+    "canceled": "canceled",
+    "failed": "pending",
+}
+
+
+class Unreached(Job):
+    """The job of a step the run has not reached (it waits behind a delay or digest, or never
+    will): built when the activity feed is read, so a held run costs nothing for it."""
+
+    __slots__ = ()
+
+
+def feed_jobs(notification: Notification) -> list[Job]:
+    """Every active step's job of a notification, as Novu's activity feed lists them: the steps
+    the run reached, then those it has not (yet), with Novu's status for them."""
+    from .steps import plan_of
+
+    jobs = notification.jobs
+    if not jobs:
+        return jobs
+    last = jobs[-1]
+    status = _REST_STATUS.get(last.status) if last.step.type in ("delay", "digest") else None
+    if status is None:
+        return jobs
+    rest: list[Job] = []
+    for step in plan_of(notification.workflow).steps:
+        if step.index > last.step.index and step.active:
+            job = Unreached(step, notification.created_at)
+            job.status = status
+            rest.append(job)
+    return [*jobs, *rest] if rest else jobs
+
 
 def held_details(job: Job) -> list[tuple[str, str]]:
     """What happened to a delay or digest step after it was held (schedule.py)."""
@@ -49,6 +90,8 @@ def held_details(job: Job) -> list[tuple[str, str]]:
 
 def execution_details(job: Job) -> list[tuple[str, str]]:
     """(status, detail) of each execution detail, in Novu's vocabulary, from the job's outcome."""
+    if isinstance(job, Unreached):
+        return [("Pending", STEP_CREATED)]  # stored, never queued
     details = [("Pending", STEP_QUEUED)]
     if job.step.type in ("delay", "digest"):
         details.append(("Pending", STEP_DELAYED if job.step.type == "delay" else STEP_DIGESTED))
@@ -193,7 +236,7 @@ def notification_view(notification: Notification) -> dict[str, Any]:
     env = notification.env
     workflow = notification.workflow
     subscriber = notification.subscriber
-    jobs = notification.jobs
+    jobs = feed_jobs(notification)
     return {
         "_id": notification.id,
         "_environmentId": env.id,

@@ -111,15 +111,28 @@ class Job:
         }
 
 
+class _Group(list):  # type: ignore[type-arg]
+    """The jobs of a transactionId with more than one (a trigger to several recipients), with
+    how many are still pending: a job that runs leaves the list as it is (no O(k) removal per
+    job), and the index drops the group when the last one is done."""
+
+    __slots__ = ("live",)
+
+    def __init__(self, jobs: list[Job]) -> None:
+        super().__init__(jobs)
+        self.live = len(jobs)
+
+
 class Scheduler:
-    """One environment's pending jobs: a heap by (due, order) and an index by transactionId.
-    A cancelled job stays in the heap until it reaches the top (lazy deletion)."""
+    """One environment's pending jobs: a heap by (due, order) and an index by transactionId
+    (the job itself, or a `_Group` when the transaction has several). A cancelled or taken job
+    stays in the heap until it reaches the top (lazy deletion): nothing is ever searched."""
 
     __slots__ = ("_by_transaction", "_heap", "awaiting", "pending", "state", "timeline")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, Job]] = []
-        self._by_transaction: dict[str, list[Job]] = {}
+        self._by_transaction: dict[str, Job | _Group] = {}
         self.pending = 0
         self.timeline: Timeline | None = None
         # A queued trigger's run will reach a delay or digest: on a real clock the timer must
@@ -130,18 +143,22 @@ class Scheduler:
 
     def schedule(self, job: Job) -> None:
         heapq.heappush(self._heap, (job.due, job.seq, job))
-        same = self._by_transaction.get(job.transaction_id)
+        index = self._by_transaction
+        same = index.get(job.transaction_id)
         if same is None:
-            self._by_transaction[job.transaction_id] = [job]
-        else:
+            index[job.transaction_id] = job
+        elif type(same) is _Group:
             same.append(job)
+            same.live += 1
+        else:
+            index[job.transaction_id] = _Group([same, job])  # type: ignore[list-item]
         self.pending += 1
         if self.timeline is not None:
             self.timeline.activate(self, job.due)
 
     def next_due(self) -> float | None:
         heap = self._heap
-        while heap and not heap[0][2].pending:
+        while heap and heap[0][2].done:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
@@ -154,23 +171,33 @@ class Scheduler:
     def _done(self, job: Job) -> None:
         job.done = True
         self.pending -= 1
-        same = self._by_transaction.get(job.transaction_id)
-        if same is not None:
-            if len(same) == 1:
-                if same[0] is job:
-                    del self._by_transaction[job.transaction_id]
-            else:
-                same[:] = [j for j in same if j is not job]
+        index = self._by_transaction
+        same = index.get(job.transaction_id)
+        if same is job:
+            del index[job.transaction_id]
+        elif type(same) is _Group:
+            same.live -= 1
+            if not same.live:
+                del index[job.transaction_id]
+
+    def _pending_of(self, transaction_id: str) -> list[Job]:
+        same = self._by_transaction.get(transaction_id)
+        if same is None:
+            return []
+        if type(same) is _Group:
+            return [job for job in same if not job.done]
+        return [same]  # type: ignore[list-item]
 
     def jobs_of(self, transaction_id: str) -> list[Job]:
         """The pending jobs of one transactionId, oldest first."""
-        return list(self._by_transaction.get(transaction_id, ()))
+        return self._pending_of(transaction_id)
 
     def cancel(self, transaction_id: str, at: float) -> bool:
         """Cancel every pending job of `transaction_id`; True when there was one."""
-        jobs = self._by_transaction.pop(transaction_id, None)
+        jobs = self._pending_of(transaction_id)
         if not jobs:
             return False
+        del self._by_transaction[transaction_id]
         for job in jobs:
             job.status = CANCELED
             job.done = True
@@ -184,17 +211,19 @@ class Scheduler:
     def take(self, job: Job) -> None:
         """Remove one pending job without running it (a merged run whose batch went out, or
         that was handed the batch); its status stays as it is."""
-        if job.pending:
+        if not job.done:
             self._done(job)
             job.release()
 
-    def pending_jobs(self) -> list[Job]:
-        """Pending jobs in due order."""
-        return [job for _, _, job in sorted(self._heap) if job.pending]
+    def pending_jobs(self, limit: int | None = None) -> list[Job]:
+        """Pending jobs in due order (the first `limit` of them)."""
+        live = [entry for entry in self._heap if not entry[2].done]
+        entries = sorted(live) if limit is None else heapq.nsmallest(limit, live)
+        return [job for _, _, job in entries]
 
     def clear(self) -> None:
         for _, _, job in self._heap:
-            if job.pending:
+            if not job.done:
                 job.status = CANCELED
                 job.done = True
             job.release()
@@ -232,9 +261,13 @@ class Timeline:
         self.prepare: Callable[[], None] = lambda: None
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._draining: Scheduler | None = None
+        self._elsewhere = False
 
     def activate(self, scheduler: Scheduler, due: float) -> None:
         self.active[scheduler] = None
+        if scheduler is not self._draining:
+            self._elsewhere = True  # run_due looks at every environment again
         if self.engine.clock.mode == "real":
             self._ensure_timer()
             self._wake.set()
@@ -242,10 +275,11 @@ class Timeline:
     def pending(self) -> int:
         return sum(s.pending for s in self.active)
 
-    def pending_jobs(self) -> list[Job]:
-        jobs = [job for s in self.active for job in s.pending_jobs()]
+    def pending_jobs(self, limit: int | None = None) -> list[Job]:
+        """Pending jobs of every environment in due order (the first `limit` of them)."""
+        jobs = [job for s in self.active for job in s.pending_jobs(limit)]
         jobs.sort(key=lambda j: (j.due, j.seq))
-        return jobs
+        return jobs if limit is None else jobs[:limit]
 
     def next_due(self) -> float | None:
         best: float | None = None
@@ -261,32 +295,45 @@ class Timeline:
         """Run every job due at or before `until`, earliest first, each at its own moment (a
         job that schedules more work due by `until` sees it run in turn). With `move_clock`
         (a virtual clock being moved) the clock stands at each job's moment while it runs.
-        Returns the number of jobs run. Call under the engine's lock."""
+        Returns the number of jobs run. Call under the engine's lock.
+
+        The earliest environment's jobs run one after the other until another environment's
+        next job (or `until`) comes first: the other environments are looked at again only
+        then, so the cost per job does not grow with the number of environments waiting."""
         clock = self.engine.clock
         ran = 0
         active = self.active
         while active:
             best: Scheduler | None = None
-            best_due = until
+            best_due = bound = until
             for scheduler in list(active):
                 due = scheduler.next_due()
                 if due is None:
                     del active[scheduler]
                 elif due <= best_due and (best is None or due < best_due):
+                    if best is not None:
+                        bound = best_due
                     best, best_due = scheduler, due
+                elif due < bound:
+                    bound = due
             if best is None:
                 break
-            job = best.pop()
-            if move_clock:
-                clock.set(job.due)
-            if job.status == DELAYED:
-                job.status = COMPLETED
-            try:
-                job.fire(job.due)
-            except Exception:  # a bug of ours must not stop the rest of the timeline
-                _log.exception("novu-mock: pending job %s failed", job.id)
-            job.release()
-            ran += 1
+            self._draining, self._elsewhere = best, False
+            following: float | None = best_due
+            while following is not None and following <= bound and not self._elsewhere:
+                job = best.pop()
+                if move_clock:
+                    clock.set(job.due)
+                if job.status == DELAYED:
+                    job.status = COMPLETED
+                try:
+                    job.fire(job.due)
+                except Exception:  # a bug of ours must not stop the rest of the timeline
+                    _log.exception("novu-mock: pending job %s failed", job.id)
+                job.release()
+                ran += 1
+                following = best.next_due()
+            self._draining = None
         return ran
 
     def advance(self, seconds: float) -> None:

@@ -14,7 +14,7 @@ from .._core.errors import NovuError, field_problem
 from .._core.http import Reply
 from .._core.request import Request
 from .._delivery.model import CHANNELS, Message, Notification
-from .._delivery.views import feed_item_view, message_view, notification_view
+from .._delivery.views import feed_item_view, feed_jobs, message_view, notification_view
 from .._model.clock import iso_utc
 from .._model.environment import Environment
 from .listing import Problems, integer, query_lists, raise_problems
@@ -159,7 +159,8 @@ def list_notifications(req: Request) -> Reply:
     topic_key, subscription_id = query.get("topicKey"), query.get("subscriptionId")
 
     def keep(n: Notification) -> bool:
-        if channels and not any(j.step.type in channels for j in n.jobs):
+        # Novu filters on the notification's channels: every active step's, reached or not.
+        if channels and not any(j.step.type in channels for j in feed_jobs(n)):
             return False
         if templates and n.workflow.id not in templates and n.workflow.workflow_id not in templates:
             return False

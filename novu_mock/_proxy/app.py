@@ -7,18 +7,19 @@ journals, state, reset), as on `novu-mock serve`.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-import httpx
 from starlette.types import Receive, Scope, Send
 
 from .._core.engine import Engine
-from .._core.http import Call, Reply
+from .._core.http import Call, Reply, dump_json
 from .._core.routes import normalise
 from .._fixtures import load
 from .._model.clock import iso_utc
@@ -28,9 +29,12 @@ from .drift import DriftLog, compare
 from .forward import Answer, Upstream, UpstreamFailure
 from .recording import Recorder, environment_mask, exchange_line, key_of, parsed_body, scrub
 
-ALIAS_LIMIT = 10_000
+#: Ids kept per key (the oldest go first): a long run through one key cannot grow without end.
+ID_LIMIT = 10_000
 #: The shadow keeps the newest records like `serve` does by default (a proxy runs for long).
 SHADOW_JOURNAL_LIMIT = 100_000
+#: Calls answered but not yet shadowed beyond which a caller waits for the shadow to catch up.
+MAX_PENDING = 1_000
 _log = logging.getLogger("novu_mock")
 
 
@@ -41,11 +45,14 @@ def shadow_engine(fixtures: Iterable[Any]) -> Engine:
     return Engine(documents, journal_limit=SHADOW_JOURNAL_LIMIT)
 
 
-class _Aliases:
-    """Per key, the upstream's ids (generated transactionIds, `_id`s) and the shadow's ids for
-    the same thing, so that a call naming an upstream id in its path reaches the shadow's."""
+class IdMap:
+    """Per key, the upstream's ids (generated transactionIds, `_id`s of subscribers, topics,
+    messages, notifications, integrations, workflows...) and the shadow's ids for the same thing,
+    learnt by lining the two answers to each call up (drift.compare), so that a later call naming
+    an upstream id, in its path, its query string or its JSON body, reaches the shadow's."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = ID_LIMIT) -> None:
+        self.limit = limit
         self._by_key: dict[str | None, OrderedDict[str, str]] = {}
 
     def learn(self, key: str | None, pairs: list[tuple[str, str]]) -> None:
@@ -55,23 +62,76 @@ class _Aliases:
         for upstream, mock in pairs:
             known[upstream] = mock
             known.move_to_end(upstream)
-        while len(known) > ALIAS_LIMIT:
+        while len(known) > self.limit:
             known.popitem(last=False)
 
-    def rewrite(self, key: str | None, call: Call) -> Call:
+    def translate(self, key: str | None, call: Call) -> Call:
+        """`call` with every upstream id the map knows replaced by the shadow's."""
         known = self._by_key.get(key)
         if not known:
             return call
-        parts = call.path.split("/")
-        changed = False
-        for index, part in enumerate(parts):
-            mock = known.get(unquote(part))
-            if mock is not None:
-                parts[index] = quote(mock, safe="")
-                changed = True
-        if not changed:
+        path = _translate_path(call.path, known)
+        query = _translate_query(call.query, known) if call.query else call.query
+        body = _translate_body(call.body, known) if call.body else call.body
+        if path is call.path and query is call.query and body is call.body:
             return call
-        return Call(call.method, "/".join(parts), call.query, call.headers, call.body)
+        return Call(call.method, path, query, call.headers, body, call.size)
+
+
+def _translate_path(path: str, known: Mapping[str, str]) -> str:
+    parts = path.split("/")
+    changed = False
+    for index, part in enumerate(parts):
+        mock = known.get(unquote(part))
+        if mock is not None:
+            parts[index] = quote(mock, safe="")
+            changed = True
+    return "/".join(parts) if changed else path
+
+
+def _translate_query(query: str, known: Mapping[str, str]) -> str:
+    """`transactionId=<id>&transactionId=<id>`, `messageId=<id>`: each value that is a known id
+    (the rest of the string is kept byte for byte)."""
+    parts = query.split("&")
+    changed = False
+    for index, part in enumerate(parts):
+        name, equals, value = part.partition("=")
+        if not equals:
+            continue
+        mock = known.get(unquote_plus(value))
+        if mock is not None:
+            parts[index] = f"{name}={quote_plus(mock)}"
+            changed = True
+    return "&".join(parts) if changed else query
+
+
+def _translate_body(body: bytes, known: Mapping[str, str]) -> bytes:
+    """A JSON body with every string value that is a known id replaced; any other body as it
+    is (only ids the shadow generated are swapped, so the rest of the document is unchanged)."""
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    changed = False
+
+    def swap(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            mock = known.get(value)
+            if mock is None:
+                return value
+            changed = True
+            return mock
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        return value
+
+    translated = swap(document)
+    return dump_json(translated) if changed else body
 
 
 def _error_reply(status: int, message: str, path: str) -> Reply:
@@ -99,27 +159,58 @@ class Proxy:
         self.shadow = shadow
         self.recorder = recorder
         self.drift = drift or DriftLog()
-        self._aliases = _Aliases()
+        self.ids = IdMap()
+        self._jobs: deque[tuple[Call, Callable[..., None], tuple[Any, ...]]] = deque()
+        self._worker: asyncio.Task[None] | None = None
 
     async def handle(self, call: Call) -> Reply:
         """The upstream's answer to `call` (a 502 in Novu's error shape if there is none).
 
-        Nothing that happens after the upstream answered (the shadow run, the comparison, the
-        recording) can change or break that answer: a failure there is logged and skipped.
+        The caller gets it as soon as the upstream answered: the shadow run, the comparison and
+        the recording follow off the caller's path, one call at a time in the order the
+        upstream answered (so the ids a call taught reach the next call's shadow run), and
+        whatever reads their results (`/_mock/drift`, the rest of `/_mock`, `DriftLog.select`,
+        the summary on exit) first waits for them (`settled`). Nothing there can change or
+        break the caller's answer: a failure is logged and skipped.
         """
-        received = iso_utc(time.time())
+        received = time.time()  # as text later, off the caller's path
         key = key_of(call.headers)
         started = time.perf_counter()
         try:
             answer = await self.upstream.send(call)
         except UpstreamFailure as exc:
             upstream_ms = (time.perf_counter() - started) * 1000.0
-            self.drift.count(None)
-            self._guarded(call, self._record_failure, call, key, received, upstream_ms, str(exc))
+            self._defer(call, self._record_failure, call, key, received, upstream_ms, str(exc))
             return _error_reply(502, f"novu-mock proxy: {exc}", call.url)
         upstream_ms = (time.perf_counter() - started) * 1000.0
-        self._guarded(call, self._shadow, call, key, received, answer, upstream_ms)
+        self._defer(call, self._shadow, call, key, received, answer, upstream_ms)
+        if len(self._jobs) > MAX_PENDING:
+            await self.settled()  # a shadow that cannot keep up slows the callers down
         return answer.reply()
+
+    def _defer(self, call: Call, step: Callable[..., None], *args: Any) -> None:
+        self.drift.expect()
+        self._jobs.append((call, step, args))
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        """Runs the deferred steps in order; the event loop serves callers between two."""
+        try:
+            while self._jobs:
+                call, step, args = self._jobs.popleft()
+                try:
+                    self._guarded(call, step, *args)
+                finally:
+                    self.drift.done()
+                await asyncio.sleep(0)
+        finally:
+            self._worker = None
+
+    async def settled(self) -> None:
+        """Returns once every call answered so far has been shadowed, compared and recorded."""
+        while self._worker is not None:
+            await asyncio.shield(self._worker)
 
     def _guarded(self, call: Call, step: Callable[..., None], *args: Any) -> None:
         try:
@@ -130,15 +221,16 @@ class Proxy:
                 "novu-mock proxy: shadow run or recording of %s %s failed; the caller got "
                 "the upstream's answer",
                 call.method.upper(),
-                call.path,
+                scrub(call.path, key_of(call.headers)),  # a key pasted into a path, even
             )
 
     def _shadow(
-        self, call: Call, key: str | None, received: str, answer: Answer, upstream_ms: float
+        self, call: Call, key: str | None, at: float, answer: Answer, upstream_ms: float
     ) -> None:
         """Run `call` on the shadow, keep the drift, record the exchange."""
+        received = iso_utc(at)
         shadow_started = time.perf_counter()
-        mock = self.shadow.handle(self._aliases.rewrite(key, call))
+        mock = self.shadow.handle(self.ids.translate(key, call))
         shadow_ms = (time.perf_counter() - shadow_started) * 1000.0
         mock_body = mock.payload if mock.payload is not None else parsed_body(mock.body)
         # A body the proxy could not read (an unknown encoding) is compared by status and
@@ -152,7 +244,7 @@ class Proxy:
             mock.headers,
             mock_body if readable else None,
         )
-        self._aliases.learn(key, ids)
+        self.ids.learn(key, ids)
         environment = environment_mask(self.shadow, call.headers)
         entry: dict[str, Any] | None = None
         if differences:
@@ -187,8 +279,10 @@ class Proxy:
             )
 
     def _record_failure(
-        self, call: Call, key: str | None, received: str, upstream_ms: float, error: str
+        self, call: Call, key: str | None, at: float, upstream_ms: float, error: str
     ) -> None:
+        received = iso_utc(at)
+        self.drift.count(None)
         if self.recorder is None:
             return
         self.recorder.write(
@@ -217,7 +311,7 @@ class Proxy:
         if method != "GET":
             return _not_found(call)
         environment = environment_mask(self.shadow, call.headers)
-        return Reply.json(200, {"data": self.drift.select(environment)})
+        return Reply.json(200, {"data": self.drift.select(environment, wait=False)})
 
 
 def _not_found(call: Call) -> Reply:
@@ -264,6 +358,7 @@ class ProxyApp:
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         plain = normalise(path)
         if plain == "/_mock" or (plain.startswith("/_mock/") and plain != "/_mock/drift"):
+            await self.proxy.settled()  # the shadow's journals and state as of the last answer
             await self.admin(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -277,6 +372,7 @@ class ProxyApp:
             body=body,
         )
         if plain == "/_mock/drift":
+            await self.proxy.settled()
             await _send(send, self.proxy.drift_reply(call), add_length=True)
             return
         reply = await self.proxy.handle(call)
@@ -290,8 +386,7 @@ def build(
     *,
     record: str | None = None,
     timeout: float | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Proxy:
     """A Proxy for `upstream_url` with a shadow engine seeded from `fixtures`."""
-    upstream = Upstream(upstream_url, timeout or DEFAULT_TIMEOUT, transport)
+    upstream = Upstream(upstream_url, timeout or DEFAULT_TIMEOUT)
     return Proxy(upstream, shadow_engine(fixtures), Recorder(record) if record else None)

@@ -32,12 +32,27 @@ NOVU_HEADERS = (
 )
 #: Body keys whose values are compared exactly: statuses and error messages.
 EXACT_KEYS = frozenset({"status", "message", "error", "statusCode"})
-#: Keys whose values are ids: never compared, but remembered so that a later call that names the
-#: upstream's id reaches the shadow's (see Aliases).
+#: Keys whose values are ids: never compared. Ids that both servers generated (`generated_id`),
+#: under these keys or any other (`_notificationId`, `_messageId`, ...), are paired (upstream id,
+#: shadow id) so that a later call naming the upstream's id reaches the shadow's (app.py, IdMap).
 ID_KEYS = frozenset({"_id", "id", "transactionId", "_templateId", "_subscriberId"})
+
+#: Names the caller gives things: two objects at one place with different names are two things.
+NAMES = ("subscriberId", "identifier", "key", "topicKey", "workflowId", "triggerIdentifier")
 
 ABSENT = "absent"
 PRESENT = "present"
+
+
+#: A whole value that a server generated as an id: an ObjectId (Novu's `_id`s, and the mock's),
+#: a UUID (Novu's transactionIds) or the mock's `txn_` transactionIds.
+_GENERATED_ID = re.compile(
+    r"(?:txn_)?[0-9a-f]{24}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+def generated_id(value: str) -> bool:
+    return _GENERATED_ID.fullmatch(value) is not None
 
 
 #: Ids inside messages ("... under environment 65f0c1..."): ObjectIds, UUIDs, transactionIds.
@@ -81,6 +96,8 @@ class _Comparison:
     def __init__(self) -> None:
         self.differences: list[dict[str, Any]] = []
         self.ids: list[tuple[str, str]] = []
+        #: False inside two objects that are not the same thing (see NAMES).
+        self.pairing = True
 
     def add(self, at: str, upstream: Any, mock: Any) -> None:
         self.differences.append({"at": at, "upstream": upstream, "mock": mock})
@@ -90,10 +107,15 @@ class _Comparison:
             if _without_ids(upstream) != _without_ids(mock):
                 self.add(at, upstream, mock)
             return
-        if key in ID_KEYS and isinstance(upstream, str) and isinstance(mock, str):
-            if upstream != mock:
-                self.ids.append((upstream, mock))
-            return
+        if isinstance(upstream, str) and isinstance(mock, str):
+            both_generated = generated_id(upstream) and generated_id(mock)
+            if key in ID_KEYS or both_generated:
+                # Two servers' ids for the same thing: never a difference. Generated ones are
+                # paired so that a later call naming the upstream's id reaches the shadow's; a
+                # name the caller chose (a subscriberId) is the same on both sides anyway.
+                if both_generated and upstream != mock and self.pairing:
+                    self.ids.append((upstream, mock))
+                return
         kind_u, kind_m = type_name(upstream), type_name(mock)
         if kind_u != kind_m:
             self.add(at, kind_u, kind_m)
@@ -107,6 +129,18 @@ class _Comparison:
             self.arrays(at, upstream, mock)
 
     def objects(self, at: str, upstream: Mapping[str, Any], mock: Mapping[str, Any]) -> None:
+        pairing = self.pairing
+        if pairing and any(
+            isinstance(upstream.get(name), str) and upstream.get(name) != mock.get(name)
+            for name in NAMES
+        ):
+            self.pairing = False  # two different items at one place: their ids are not pairs
+        try:
+            self._members(at, upstream, mock)
+        finally:
+            self.pairing = pairing
+
+    def _members(self, at: str, upstream: Mapping[str, Any], mock: Mapping[str, Any]) -> None:
         for key in upstream:
             path = _key_path(at, key)
             if key not in mock:
@@ -181,18 +215,41 @@ def compare(
 
 
 class DriftLog:
-    """The drift entries of one proxy, oldest first, and the count of calls compared."""
+    """The drift entries of one proxy, oldest first, and the count of calls compared.
+
+    The proxy compares after it answered (app.py): `expect` counts a call whose comparison is
+    still to come, `done` says it came. Readers in other threads (`select`, by default) wait
+    until none is outstanding, so that what a caller did before reading is in what it reads.
+    """
 
     def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
         self.calls = 0
         self.drifted = 0
         self.entries: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self._pending = 0
+        self._changed = threading.Condition()
+
+    def expect(self) -> None:
+        with self._changed:
+            self._pending += 1
+
+    def done(self) -> None:
+        with self._changed:
+            self._pending -= 1
+            if self._pending == 0:
+                self._changed.notify_all()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until every expected comparison is done (False if `timeout` ran out first).
+        Not for the proxy's own event loop, which does the comparisons: it awaits
+        Proxy.settled instead."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._pending == 0, timeout)
 
     def count(self, entry: dict[str, Any] | None) -> None:
         """One compared call; `entry` is its drift, None when the answers agree."""
-        with self._lock:
+        with self._changed:
             self.calls += 1
             if entry is not None:
                 self.drifted += 1
@@ -200,14 +257,16 @@ class DriftLog:
                 if len(self.entries) > self.limit:
                     del self.entries[: len(self.entries) - self.limit]
 
-    def select(self, environment: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
+    def select(self, environment: str | None = None, wait: bool = True) -> list[dict[str, Any]]:
+        if wait:
+            self.wait()
+        with self._changed:
             return [
                 e for e in self.entries if environment is None or e["environment"] == environment
             ]
 
     def clear(self) -> None:
-        with self._lock:
+        with self._changed:
             self.entries.clear()
 
     def summary(self) -> str:

@@ -35,6 +35,10 @@ def uvicorn_server(proxy: Proxy) -> uvicorn.Server:
         server_header=False,
         date_header=False,
         lifespan="off",
+        # The caller's X-Forwarded-* headers go to the upstream as they came; nothing here
+        # reads the client address, so uvicorn need not rewrite it per call.
+        proxy_headers=False,
+        access_log=False,
     )
     return uvicorn.Server(config)
 
@@ -44,6 +48,7 @@ async def run(server: uvicorn.Server, proxy: Proxy, sock: socket.socket) -> None
     try:
         await server.serve(sockets=[sock])
     finally:
+        await proxy.settled()  # the last calls' drift and recording lines
         await proxy.upstream.aclose()
         if proxy.recorder is not None:
             proxy.recorder.close()

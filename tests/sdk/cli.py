@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,22 @@ FIXTURE_ARGS = [
 #: The only key the keyed server accepts; any other key gets Novu's 401.
 KNOWN_KEY = "contract-known-key"
 _BANNER = re.compile(r"serving the Novu API at (http://\S+)$")
+#: Set by tests/test_proxy_matrix.py, which runs this whole matrix through `novu-mock proxy`:
+#: the proxy's URL (the SDKs call it instead of a `serve` of their own) and its upstream's (a
+#: `serve` with the same fixtures). Seeds go to both sides; journals are read from the
+#: upstream, whose answers the SDKs got.
+VIA_PROXY = os.environ.get("NOVU_MOCK_SDK_PROXY", "")
+UPSTREAM = os.environ.get("NOVU_MOCK_SDK_UPSTREAM", "")
+
+
+def seed_urls(url: str) -> list[str]:
+    """Where a fixture document for the server at `url` goes: the proxy's upstream too."""
+    return [UPSTREAM, url] if VIA_PROXY and url == VIA_PROXY else [url]
+
+
+def journal_url(url: str) -> str:
+    """Where the journals of the server at `url` are read: a proxy's upstream."""
+    return UPSTREAM if VIA_PROXY and url == VIA_PROXY else url
 
 
 class CliServer:
@@ -72,6 +89,13 @@ class CliServer:
         return code
 
 
+class RunningServer:
+    """A server someone else started and stops (VIA_PROXY): only its URL, as tests use it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
 class Admin:
     """The /_mock endpoints of a live server, for one key's environment."""
 
@@ -81,23 +105,26 @@ class Admin:
         self.headers = {"Authorization": f"ApiKey {key}"}
 
     def seed(self, document: dict[str, Any]) -> None:
-        response = httpx.post(f"{self.url}/_mock/fixtures", json=document, headers=self.headers)
-        assert response.status_code == 201, response.text
+        for url in seed_urls(self.url):
+            response = httpx.post(f"{url}/_mock/fixtures", json=document, headers=self.headers)
+            assert response.status_code == 201, response.text
 
     def triggers(self, **filters: str) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}/_mock/triggers", params=filters, headers=self.headers)
+        response = httpx.get(
+            f"{journal_url(self.url)}/_mock/triggers", params=filters, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         data: list[dict[str, Any]] = response.json()["data"]
         return data
 
     def requests(self) -> list[dict[str, Any]]:
-        response = httpx.get(f"{self.url}/_mock/requests", headers=self.headers)
+        response = httpx.get(f"{journal_url(self.url)}/_mock/requests", headers=self.headers)
         assert response.status_code == 200, response.text
         data: list[dict[str, Any]] = response.json()["data"]
         return data
 
     def state(self) -> dict[str, Any]:
-        response = httpx.get(f"{self.url}/_mock/state", headers=self.headers)
+        response = httpx.get(f"{journal_url(self.url)}/_mock/state", headers=self.headers)
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()["data"]
         return data

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
-from .cli import KNOWN_KEY, Admin, CliServer
+from .cli import KNOWN_KEY, VIA_PROXY, Admin, CliServer, RunningServer
 
 
 def _run(*args: str) -> Iterator[CliServer]:
@@ -22,7 +23,11 @@ def _run(*args: str) -> Iterator[CliServer]:
 
 @pytest.fixture(scope="session")
 def cli_server() -> Iterator[CliServer]:
-    """Any key accepted, one environment per key: every test uses its own key."""
+    """Any key accepted, one environment per key: every test uses its own key. Under
+    tests/test_proxy_matrix.py, the proxy that test started instead."""
+    if VIA_PROXY:
+        yield cast(CliServer, RunningServer(VIA_PROXY))  # the tests use its `url` only
+        return
     yield from _run()
 
 

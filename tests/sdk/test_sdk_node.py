@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .cli import KNOWN_KEY, Admin, CliServer
+from .cli import KNOWN_KEY, Admin, CliServer, seed_urls
 from .sdk_cases import (
     DELAYED_PROCESSED,
     NODE_INPUT,
@@ -127,6 +127,7 @@ def report(
         "badKey": "not-" + KNOWN_KEY,
         "keys": keys,
         "cases": cases,
+        "seedUrls": seed_urls(cli_server.url),
     }
     done = subprocess.run(
         ["node", "matrix.mjs"],

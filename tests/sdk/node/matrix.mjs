@@ -1,7 +1,8 @@
 // Runs the same operations through one Node SDK against a live novu-mock and prints, as JSON,
 // what the SDK returned or threw for each. Driven by tests/sdk/test_sdk_node.py.
 //
-//   node matrix.mjs < input.json    (input: {sdk, url, keyedUrl, badKey, keys: {case: key}, cases})
+//   node matrix.mjs < input.json    (input: {sdk, url, keyedUrl, badKey, keys: {case: key}, cases,
+//                                     seedUrls?: where the delivery case's fixtures go, [url] if absent})
 import { Novu } from "@novu/api";
 import * as apiErrors from "@novu/api/models/errors/index.js";
 import { Novu as LegacyNovu } from "@novu/node";
@@ -110,12 +111,15 @@ const cased = {
 // unseen count, mark-as, mark-all, actions, deletes. @novu/node is not driven here.
 async function delivery(url, key) {
   if (input.sdk !== "@novu/api") return null;
-  const seeded = await fetch(`${url}/_mock/fixtures`, {
-    method: "POST",
-    headers: { Authorization: `ApiKey ${key}`, "Content-Type": "application/json" },
-    body: JSON.stringify(cases.delivery),
-  });
-  if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status}`);
+  // seedUrls: through a proxy, its upstream gets the same fixtures as its shadow.
+  for (const seedUrl of input.seedUrls ?? [url]) {
+    const seeded = await fetch(`${seedUrl}/_mock/fixtures`, {
+      method: "POST",
+      headers: { Authorization: `ApiKey ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify(cases.delivery),
+    });
+    if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status}`);
+  }
   const novu = apiClient(url, key);
   const [answer] = (await novu.triggerBulk({ events: [{ workflowId: "trio", to: ["sam", "nomail"], payload: { order: 42 } }] })).result;
   const txn = answer.transactionId;
