@@ -27,24 +27,21 @@ from .model import (
     Skip,
 )
 from .preferences import DETAILS, resolve
+from .retention import trim
 from .schedule import hold
 from .steps import StepPlan, plan_of
 
 if TYPE_CHECKING:
-    from .._model.stores import Environment, TriggerRecord, Workflow
+    from .._core.request import Host as Engine
+    from .._model.entities import Workflow
+    from .._model.environment import Environment
+    from .._model.records import TriggerRecord
 
 CHANNEL_STEPS = frozenset(("in_app", "email", "sms", "chat", "push"))
 HOLDING_STEPS = frozenset(("delay", "digest"))
 PUSH_PROVIDERS = frozenset(
     ("fcm", "apns", "expo", "one-signal", "pushpad", "push-webhook", "pusher-beams", "appio")
 )
-DEFAULT_PROVIDERS = {
-    "in_app": "novu",
-    "email": "novu-email",
-    "sms": "novu-sms",
-    "push": "fcm",
-    "chat": "slack",
-}
 SUBSCRIBER_CONTEXT = (
     "_id",
     "subscriberId",
@@ -307,10 +304,7 @@ def flush(env: Environment, limit: int | None = None) -> None:
             assert record.workflow is not None  # set by queue
             run_trigger(env, record, record.workflow, record.received_at)
     if limit is not None:
-        if len(env.messages) > limit:
-            del env.messages[: len(env.messages) - limit]
-        if len(env.notifications) > limit:
-            del env.notifications[: len(env.notifications) - limit]
+        trim(env, limit)
 
 
 _QUEUEING_PATHS = frozenset(
@@ -325,3 +319,11 @@ def settle(environments: list[Environment], method: str, path: str, limit: int |
     for env in environments:
         if env.pending and (not queueing or (limit is not None and len(env.pending) > limit)):
             flush(env, limit)
+
+
+def settle_all(engine: Engine) -> None:
+    """Run every environment's queued triggers (before the clock moves)."""
+    for env in engine.environments.values():
+        if env.pending:
+            flush(env, engine.journal_limit)
+        env.scheduler.awaiting = False

@@ -303,3 +303,15 @@ def tenant_fixture(tenant: Tenant) -> dict[str, Any]:
         **({"name": tenant["name"]} if tenant.get("name") is not None else {}),
         "data": copy.deepcopy(tenant.get("data") or {}),
     }
+
+
+def step_ids(workflow: Workflow) -> list[str]:
+    """Each step's stepId: the fixture's, else `<type>-step` (numbered when a type repeats)."""
+    ids: list[str] = []
+    for step in workflow.steps:
+        base = step.get("stepId") or f"{step['type'].replace('_', '-')}-step"
+        candidate, n = base, 2
+        while candidate in ids:
+            candidate, n = f"{base}-{n}", n + 1
+        ids.append(candidate)
+    return ids

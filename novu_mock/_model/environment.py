@@ -72,6 +72,8 @@ class Environment:
         self.messages: list[Any] = []
         # held runs, an insertion-ordered set (a resume or cancel leaves it in O(1))
         self.suspended: dict[Any, None] = {}
+        # notifications past the journal limit whose run is still held (_delivery/retention.py)
+        self.retired: set[Any] = set()
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
@@ -102,6 +104,7 @@ class Environment:
         self.notifications.clear()
         self.messages.clear()
         self.suspended.clear()
+        self.retired.clear()
         self.idempotency.clear()
         self.scheduler.clear()  # its pending work goes with it
 

@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _suite_fixtures(config: pytest.Config) -> list[Any]:
     """The ini option's files, or the bundled defaults when it is not set."""
-    from .._model.fixtures import bundled
+    from .._fixtures import bundled
 
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
     for path in paths:
