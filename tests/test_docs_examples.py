@@ -55,3 +55,28 @@ def test_novu_py_drops_provider_keyed_overrides_as_the_docs_say(novu_mock: objec
     assert "fcm" not in push["overrides"]
     assert set(push["overrides"]) == {"push", "providers"}
     assert push["subject"] == "Order A-17 shipped"
+
+
+def test_novu_py_sets_a_push_title_through_the_fcm_provider_layer(novu_mock: object) -> None:
+    # Novu's FCM provider merges `overrides.providers.fcm` into the message it sends, whose
+    # texts sit under `notification`: the one push title novu-py can set (docs/endpoints.md).
+    import novu_py
+    from novu_py.utils import BackoffStrategy, RetryConfig
+
+    from novu_mock import NovuMock
+
+    assert isinstance(novu_mock, NovuMock)
+    novu = novu_py.Novu(
+        secret_key="test", retry_config=RetryConfig("none", BackoffStrategy(0, 0, 0, 0), False)
+    )
+    novu.trigger(
+        trigger_event_request_dto={
+            "workflow_id": "order-shipped",
+            "to": "user-3",
+            "payload": {"orderId": "A-17"},
+            "overrides": {
+                "providers": {"fcm": {"notification": {"title": "Shipped!", "body": "Soon"}}}
+            },
+        }  # type: ignore[arg-type]
+    )
+    novu_mock.assert_notified("user-3", channel="push", subject="Shipped!", content="Soon")
