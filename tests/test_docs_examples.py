@@ -77,6 +77,6 @@ def test_novu_py_sets_a_push_title_through_the_fcm_provider_layer(novu_mock: obj
             "overrides": {
                 "providers": {"fcm": {"notification": {"title": "Shipped!", "body": "Soon"}}}
             },
-        }  # type: ignore[arg-type]
+        }
     )
     novu_mock.assert_notified("user-3", channel="push", subject="Shipped!", content="Soon")
