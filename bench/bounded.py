@@ -10,6 +10,7 @@ smaller sizes with generous bounds.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import time
 import uuid
@@ -49,14 +50,24 @@ class Server:
 
 
 @contextmanager
-def served(*flags: str) -> Iterator[Server]:
-    """A `novu-mock serve` subprocess on a free loopback port, and a client for it."""
+def served(*flags: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A `novu-mock serve` subprocess on a free loopback port, and a client for it; `env` is
+    set in the environment the server starts with (PYTHONMALLOC=malloc, say)."""
     # --quiet: the access log (a line per request) would fill the pipe nobody reads, and the
     # server would block after about a thousand requests.
     args = [sys.executable, "-m", "novu_mock", "serve", "--port", "0", "--quiet"]
     args += ["--fixtures", str(bundled()), *flags]
-    with _process(args) as (url, pid), httpx.Client(base_url=url, timeout=120) as client:
-        yield Server(url, pid, client)
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with _process(args) as (url, pid), httpx.Client(base_url=url, timeout=120) as client:
+            yield Server(url, pid, client)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def fresh_keys(server: Server, calls: int, warmup: int = 100) -> tuple[int, int]:
@@ -131,6 +142,8 @@ def bounded_rows(sizes: Sizes) -> list[Row]:
     statuses = ", ".join(f"{p} {s} ({_mb(a - b)})" for p, (s, b, a) in bodies.items())
     with served() as server:
         start, grown, end, regrown, last = throwaway_keys(server, sizes.throwaway_keys)
+    with served(env={"PYTHONMALLOC": "malloc"}) as server:
+        m_start, m_grown, m_end, m_regrown, m_last = throwaway_keys(server, sizes.throwaway_keys)
     keys = sizes.throwaway_keys
     return [
         Row(
@@ -164,5 +177,16 @@ def bounded_rows(sizes: Sizes) -> list[Row]:
             context=f"{start / MB:.0f} MB -> {grown / MB:.0f} MB with {keys:,} environments "
             f"-> {end / MB:.0f} MB after the reset; a second wave: {regrown / MB:.0f} MB, "
             f"reset {last / MB:.0f} MB (RSS read 3 s after each reset)",
+        ),
+        Row(
+            "bounded_throwaway_keys_malloc_mb",
+            "8. same, the server started with PYTHONMALLOC=malloc: RSS vs start",
+            "MB",
+            Spread.of([(m_end - m_start) / MB]),
+            target="≤ 10 MB",
+            met=m_end - m_start <= 10 * MB,
+            context=f"{m_start / MB:.0f} MB -> {m_grown / MB:.0f} MB -> {m_end / MB:.0f} MB after "
+            f"the reset; a second wave: {m_regrown / MB:.0f} MB, reset {m_last / MB:.0f} MB "
+            "(CPython's own allocator keeps its arenas; docs/performance.md row 8)",
         ),
     ]

@@ -12,8 +12,8 @@ if typing.TYPE_CHECKING:
     from ._core.engine import Engine
     from ._core.errors import NovuError
     from ._core.http import Call, Reply
+    from ._fixtures import FixtureError, bundled
     from ._model.clock import Clock
-    from ._model.fixtures import FixtureError, bundled
     from ._testing.mock import NovuMock
     from ._transports.asgi import create_app
     from ._transports.respx import NOVU_BASE_URLS
@@ -39,8 +39,8 @@ def _load() -> dict[str, typing.Any]:
     from ._core.engine import Engine
     from ._core.errors import NovuError
     from ._core.http import Call, Reply
+    from ._fixtures import FixtureError, bundled
     from ._model.clock import Clock
-    from ._model.fixtures import FixtureError, bundled
     from ._testing.mock import NovuMock
     from ._transports.asgi import create_app
     from ._transports.respx import NOVU_BASE_URLS

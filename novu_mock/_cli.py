@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from ._fixtures import FixtureError, bundled, load
 from ._model.clock import CLOCK_MODES, Clock
-from ._model.fixtures import FixtureError, bundled, load
 from ._proxy import cli as _proxy_cli
 from ._transports.server import HEADER_TIMEOUT, MAX_CONNECTIONS
 from ._version import __version__

@@ -10,7 +10,7 @@ import pytest
 from conftest import Api
 
 from novu_mock import NovuMock
-from novu_mock._model.fixtures import FixtureError
+from novu_mock._fixtures import FixtureError
 
 novu_py = pytest.importorskip("novu_py")
 from novu_py.utils import BackoffStrategy, RetryConfig  # noqa: E402

@@ -5,6 +5,7 @@ are journaled as excerpts, a reset without a key drops the environments nobody c
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -201,3 +202,105 @@ def test_only_a_keyless_reset_calls_the_servers_reclaim_hook() -> None:
     assert calls == []
     engine.reset()
     assert calls == ["reclaimed"]
+
+
+def test_a_keyless_reset_lets_go_of_the_masks_of_dropped_keys() -> None:
+    # Masks are unique while their environments live; thousands of throwaway keys must not
+    # leave one each behind (nor pin the memory around them), so after a reset without a key
+    # a mask that named only a dropped environment may name a later one.
+    engine = Engine([bundled()], api_keys=None)
+    for key in ("first-key-same", "second-key-same"):
+        _post(engine, "/v1/events/trigger", TRIGGER, key=key)
+    assert engine.environment_names() == ["****same", "****same~2"]
+    engine.reset()
+    _post(engine, "/v1/events/trigger", TRIGGER, key="second-key-same")
+    assert engine.environment_names() == ["****same"]
+
+
+def test_a_kept_environment_s_mask_is_never_given_to_another_key() -> None:
+    engine = Engine([bundled()], api_keys=["kept-key-same", "other-key-same"])
+    _post(engine, "/v1/events/trigger", TRIGGER, key="other-key-same")
+    _post(engine, "/v1/events/trigger", TRIGGER, key="kept-key-same")
+    engine.reset()
+    _post(engine, "/v1/events/trigger", TRIGGER, key="kept-key-same")
+    assert engine.environment_names() == ["****same", "****same~2"]
+    assert engine.request_records("kept-key-same")[0]["environment"] == "****same~2"
+
+
+# -- delivery history past the journal limit -----------------------------------------------------
+
+DELAYED = {
+    "workflows": [
+        {
+            "workflowId": "later",
+            "steps": [
+                {"stepId": "wait", "type": "delay", "amount": 5, "unit": "minutes"},
+                {"stepId": "note", "type": "in_app", "body": "hi {{ payload.n }}"},
+            ],
+        },
+        {
+            "workflowId": "batched",
+            "steps": [
+                {"stepId": "batch", "type": "digest", "amount": 10, "unit": "minutes"},
+                {"stepId": "mail", "type": "in_app", "body": "{{ step.total_count }}"},
+            ],
+        },
+    ],
+    "subscribers": [{"subscriberId": f"s{n}"} for n in range(3)],
+}
+
+
+def _busy(engine: Engine, clock: Clock, rounds: int) -> None:
+    for n in range(rounds):
+        bulk = [
+            {"name": name, "to": ["s0", "s1", "s2"], "payload": {"n": n}}
+            for name in ("welcome", "later", "batched")
+        ]
+        assert _post(engine, "/v1/events/trigger/bulk", {"events": bulk})["status"] == 201
+        if n % 3 == 0:
+            clock.advance(3_600)
+            _post(engine, "/v1/events/trigger", {"name": "welcome", "to": "s0"})
+
+
+def test_delivery_history_past_the_limit_needs_no_cyclic_collector() -> None:
+    # A notification, its jobs and messages point at each other, and a delay's pending job at
+    # its run; `serve` freezes survivors for throughput, so whatever only the cyclic collector
+    # could free stayed until its sweep (a busy server grew ~50 KB a bulk). What the journal
+    # limit drops, and a finished job, must be freed by reference counting alone.
+    clock = Clock(frozen=1_700_000_000.0)
+    engine = Engine([bundled(), DELAYED], clock=clock, journal_limit=10)
+    _busy(engine, clock, 6)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds stays in gc.garbage to be read
+    try:
+        _busy(engine, clock, 12)
+        gc.collect()
+        # Only ours: other tests' servers and threads in this process may leave cycles too.
+        ours = [type(o).__name__ for o in gc.garbage if type(o).__module__.startswith("novu_mock")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert ours == []
+    assert 0 < len(engine.trigger_records()) <= 10  # the newest, within the limit
+
+
+def test_dropped_notifications_take_their_messages_with_them() -> None:
+    # Messages and notifications count toward the journal limit; a notification that goes
+    # takes its messages with it, so no message is listed whose notification is gone.
+    mock = NovuMock([bundled()], journal_limit=3)
+    people = [{"subscriberId": "u0", "email": "u0@example.com"}, {"subscriberId": "u1"}]
+    mock.add_fixtures({"subscribers": [*people, {"subscriberId": "u2"}]})
+    for to in ("u0", "u1", "u2", "u1", "u2"):  # only u0 has an address: one message
+        body = {"name": "password-reset", "to": to, "payload": {"resetUrl": "https://x.test"}}
+        assert _post(mock.engine, "/v1/events/trigger", body, key="k")["status"] == 201
+    feed = _get(mock.engine, "/v1/notifications", key="k")["data"]
+    assert [n["subscriber"]["subscriberId"] for n in feed] == ["u2", "u1", "u2"]
+    assert mock.messages == []
+
+
+def _get(engine: Engine, path: str, key: str = "k") -> Any:
+    reply = engine.handle(Call("GET", path, "", {"authorization": f"ApiKey {key}"}))
+    assert reply.status == 200, reply.body
+    return reply.payload

@@ -18,10 +18,15 @@ pytestmark = [
 MB = 1024 * 1024
 
 
-_OPEN = pytest.mark.xfail(
-    reason="issue 11 open: over the bound since delivery and time landed (per-call growth not yet "
-    "traced; see the closing note)",
-    strict=False,
+# CPython's small-object allocator hands an arena (1 MiB) back only when every object in it is
+# gone; after thousands of environments a few survivors per arena (interpreter caches, the
+# environments that stay) keep most of them, and glibc's malloc_trim cannot reach inside.
+# The memory is reused by the next wave (it does not grow), but it is not given back.
+_ARENAS = pytest.mark.xfail(
+    reason="issue 11: with CPython's default allocator a keyless reset gives back about a third "
+    "of what 1,500 throwaway environments took (arenas stay pinned); PYTHONMALLOC=malloc meets "
+    "the bound (next test, docs/server.md)",
+    strict=False,  # how many arenas stay varies from run to run (+17 to +58 MB at 5,000 keys)
 )
 
 
@@ -30,11 +35,12 @@ def bounded() -> Any:
     return pytest.importorskip("bench.bounded")
 
 
-@_OPEN
 def test_fresh_idempotency_keys_do_not_grow_the_server(bounded: Any) -> None:
+    # Everything a call leaves is capped by the journal limit and freed by reference counting
+    # when it goes (the server freezes survivors, so cycles would wait for its sweep).
     with bounded.served("--journal-limit", "100") as server:
         before, after = bounded.fresh_keys(server, calls=400)
-    assert after - before <= 20 * MB, (before / MB, after / MB)
+    assert after - before <= 10 * MB, (before / MB, after / MB)
 
 
 def test_huge_bodies_are_refused_without_being_kept(bounded: Any) -> None:
@@ -45,16 +51,23 @@ def test_huge_bodies_are_refused_without_being_kept(bounded: Any) -> None:
         assert abs(after - before) <= 20 * MB, (path, before / MB, after / MB)
 
 
-@_OPEN
-def test_throwaway_keys_do_not_pile_up_across_resets(bounded: Any) -> None:
+def _throwaway(bounded: Any, env: dict[str, str] | None = None) -> None:
     # Each wave leaves no environment behind (throwaway_keys checks /_mock/state is empty), and
     # a reset without a key hands the memory back (issue 11: within 10 MB of the start): the
     # server collects what its frozen generation held and trims the heap (malloc_trim, glibc).
-    # Before that, 2,000 keys left about 37 MB after the reset until the next full sweep.
-    with bounded.served() as server:
+    with bounded.served(env=env) as server:
         start, grown, end, regrown, last = bounded.throwaway_keys(server, 1500)
     assert grown - start >= 10 * MB, (start / MB, grown / MB)  # the environments were there
+    assert regrown - grown <= 10 * MB, (start / MB, grown / MB, regrown / MB)  # reused
     assert end - start <= 10 * MB, (start / MB, grown / MB, end / MB)
-    assert regrown - grown <= 10 * MB, (start / MB, grown / MB, regrown / MB)
-    # A second wave leaves a little more (the allocator's fragmentation; docs/performance.md).
-    assert last - start <= 15 * MB, (start / MB, last / MB)
+    assert last - start <= 10 * MB, (start / MB, last / MB)
+
+
+@_ARENAS
+def test_throwaway_keys_do_not_pile_up_across_resets(bounded: Any) -> None:
+    _throwaway(bounded)
+
+
+def test_throwaway_keys_are_given_back_with_the_system_allocator(bounded: Any) -> None:
+    # docs/server.md "Bounded memory": a shared server started with PYTHONMALLOC=malloc.
+    _throwaway(bounded, {"PYTHONMALLOC": "malloc"})

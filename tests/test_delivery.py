@@ -9,7 +9,7 @@ import pytest
 from conftest import Api
 
 from novu_mock import NovuMock
-from novu_mock._model.fixtures import FixtureError
+from novu_mock._fixtures import FixtureError
 
 WORKFLOW: dict[str, Any] = {
     "workflowId": "onboard",

@@ -10,7 +10,7 @@ import pytest
 
 from novu_mock import FixtureError, NovuMock, bundled
 from novu_mock._cli import main
-from novu_mock._model.fixtures import load
+from novu_mock._fixtures import load
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

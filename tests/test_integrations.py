@@ -10,7 +10,7 @@ from conftest import Api
 from entity_support import A_STAMP, AN_ID, env_of, error, invalid, ok
 
 from novu_mock import NovuMock
-from novu_mock._model.fixtures import FixtureError
+from novu_mock._fixtures import FixtureError
 from novu_mock._model.integrations import DEFAULT_INTEGRATIONS
 
 novu_py = pytest.importorskip("novu_py")

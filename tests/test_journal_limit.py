@@ -89,9 +89,9 @@ def test_a_duplicate_transaction_keeps_its_newer_record_indexed() -> None:
     trigger(engine, "dup")
     trigger(engine, "dup")
     env = engine.environment("limit-key")
-    assert len(env.processed["dup"]) == 2
+    assert len(env.processed_records("dup")) == 2
     trigger(engine, "other")
-    assert env.processed["dup"] == [engine.trigger_journal()[0]]
+    assert list(env.processed_records("dup")) == [engine.trigger_journal()[0]]
     assert cancel(engine, "dup") is True
 
 

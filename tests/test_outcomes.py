@@ -59,6 +59,18 @@ def test_forced_processed_does_the_side_effects(api: Api) -> None:
     assert api.triggers()[-1]["recipients"] == ["made-up"]
 
 
+def test_forced_processed_on_a_workflow_the_environment_lacks(api: Api) -> None:
+    """An outcome may name any workflowId: forced `processed` on one the environment does not
+    have stores the recipient and answers, and delivers nothing (it was a 500)."""
+    api.seed({"outcomes": [{"when": {"workflowId": "no-such-workflow"}, "status": "processed"}]})
+    response = api.post("/v1/events/trigger", {"name": "no-such-workflow", "to": "made-up"})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["status"] == "processed"
+    record = api.triggers()[-1]
+    assert record["forced"] is True and record["recipients"] == ["made-up"]
+    assert api.get("/v1/messages").json()["totalCount"] == 0
+
+
 def test_outcomes_apply_to_bulk_events(api: Api) -> None:
     events = [{"name": "status-forced-error", "to": "u"}, {"name": "welcome", "to": "u"}]
     data = api.post("/v1/events/trigger/bulk", {"events": events}).json()["data"]

@@ -29,7 +29,7 @@ from proxy_support import (
 )
 
 from novu_mock import bundled
-from novu_mock._model.fixtures import load
+from novu_mock._fixtures import load
 from novu_mock._proxy.extract import extract, read_recording
 
 FIXTURES: list[Any] = [bundled("default.yaml"), bundled("statuses.yaml")]

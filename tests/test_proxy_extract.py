@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from novu_mock._model.fixtures import load
+from novu_mock._fixtures import load
 from novu_mock._proxy.extract import extract
 
 

@@ -1,4 +1,5 @@
-"""The README's "What did they receive?" example runs as written, as a user's test file."""
+"""The README's runnable examples ("What did they receive?", "Delay and digest") run as written,
+as a user's files (the first test, "# test_welcome.py", is run by test_newcomer.py)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,36 @@ def test_readme_example_fails_when_sms_still_goes_out(pytester: pytest.Pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Expected no message to 'user-3', channel='sms'; 1 matched:*"])
+
+
+_DELAY = re.compile(
+    r"<!-- delay-example:start -->\n```yaml\n(.*?)```\n\n```python\n(.*?)```\n"
+    r"<!-- delay-example:end -->",
+    re.S,
+)
+
+
+def _delay_example() -> tuple[str, str]:
+    found = _DELAY.search(README.read_text("utf-8"))
+    assert found is not None, "README.md lacks the delay-example markers"
+    return found.group(1), found.group(2)
+
+
+def test_readme_delay_example_passes(pytester: pytest.Pytester) -> None:
+    fixtures, source = _delay_example()
+    pytester.makefile(".yaml", workflows=fixtures)
+    pytester.makepyfile(test_reminder=source)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
+
+
+def test_readme_delay_example_fails_when_the_reminder_comes_early(
+    pytester: pytest.Pytester,
+) -> None:
+    fixtures, source = _delay_example()
+    # A delay of 4 minutes sends at 4:00, so "not yet at 4:59" fails and says what went out.
+    pytester.makefile(".yaml", workflows=fixtures.replace("amount: 5,", "amount: 4,"))
+    pytester.makepyfile(test_reminder=source)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*Expected no message to 'ada'*1 matched*"])

@@ -7,7 +7,7 @@ from typing import Any
 from .._core.errors import NovuError, field_problem, validation_error
 from .._core.http import Reply
 from .._core.request import Request
-from .._model.fixtures import FixtureError, fault_problems
+from .._fixtures import FixtureError, fault_problems
 from .._model.records import TRIGGER_FILTERS
 
 

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from .._delivery.run import settle
-from .._delivery.schedule import settle_all
+from .._delivery.run import settle, settle_all
+from .._fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.clock import Clock, iso_utc
 from .._model.environment import Environment
-from .._model.fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.masks import Masks
 from .._model.records import Journal, RequestRecord, TriggerRecord
 from .._model.scheduler import Timeline
@@ -134,7 +133,9 @@ class Engine:
             self._environments[key] = env
             if self.max_environments is not None:
                 while len(self._environments) > self.max_environments:
-                    self._environments.popitem(last=False)[1].discard()
+                    gone, dropped = self._environments.popitem(last=False)
+                    dropped.discard()
+                    self.masks.drop(gone)
             return env
 
     @property
@@ -335,6 +336,8 @@ class Engine:
                     fresh = env.fresh(self._documents, now)
                     fresh.scheduler.timeline = self.timeline
                     self._environments[env.key] = fresh
+            if key is None:
+                self.masks.forget(set(self._environments))
         if key is None and self.after_full_reset is not None:
             self.after_full_reset()
 

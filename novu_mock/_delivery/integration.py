@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._model.environment import Environment
     from .._model.integrations import Integration
-    from .._model.stores import Environment, TriggerRecord
+    from .._model.records import TriggerRecord
 
 
 def select_integration(env: Environment, record: TriggerRecord, channel: str) -> Integration | None:

@@ -8,12 +8,23 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .._model.clock import iso_utc
+from .._novu.listing import derived_id
 
 if TYPE_CHECKING:
-    from .._model.stores import Environment, TriggerRecord, Workflow
+    from .._model.entities import Workflow
+    from .._model.environment import Environment
+    from .._model.records import TriggerRecord
     from .steps import StepPlan
 
 CHANNELS = ("in_app", "email", "sms", "chat", "push")
+# The provider a job shows when its channel has no active integration (Novu's own).
+DEFAULT_PROVIDERS = {
+    "in_app": "novu",
+    "email": "novu-email",
+    "sms": "novu-sms",
+    "push": "fcm",
+    "chat": "slack",
+}
 
 # Novu's execution-detail texts (DetailEnum in Novu's application-generic library).
 STEP_QUEUED = "Step queued"
@@ -275,3 +286,8 @@ def skip_dict(notification: Notification, job: Job) -> dict[str, Any]:
         "createdAt": iso_utc(notification.created_at),
         "environment": notification.env.masked,
     }
+
+
+def job_id(notification: Notification, job: Job) -> str:
+    """A job's id, derived from its notification's and the step's place (stable)."""
+    return derived_id(notification.id, "job", str(job.step.index))

@@ -21,6 +21,9 @@ from typing import Any
 # body (packages/providers/src/lib/push/{fcm,expo,apns}/*.provider.ts); FCM only for
 # `type` other than `data`.
 TITLE_BODY_PUSH = frozenset(("fcm", "expo", "apns"))
+# Push providers whose provider layer (`overrides.providers.<id>`) holds the texts the device
+# shows: FCM's `notification.title`/`body`, Expo's `title`/`body` (APNs' are not read).
+PROVIDER_LAYER_PUSH = frozenset(("fcm", "expo"))
 # Chat providers whose body is `{text: content, ...customData}` (slack.provider.ts).
 TEXT_CHAT = frozenset(("slack",))
 SENDER_FIELDS = ("from", "senderName", "replyTo", "cc", "bcc")
@@ -87,7 +90,8 @@ def delivered(
     email: `subject`, then `html` or `text` of the channel layer (`createMailData`);
     sms: `content` of the channel layer (send-message-sms `sendMessage`);
     push (fcm, expo, apns): `title` and `body` of `overrides.<providerId>`, spread over the
-    notification (fcm: unless `type` is `data`);
+    notification (fcm: unless `type` is `data`), then of the provider layer (fcm: under
+    `notification`; expo: at the top);
     chat (slack): `text` of the channel layer, then of the provider layer.
     in_app takes no overrides."""
     if channel == "in_app" or not isinstance(overrides, dict) or not overrides:
@@ -101,6 +105,14 @@ def delivered(
     elif channel == "push" and provider_id in TITLE_BODY_PUSH:
         if not (provider_id == "fcm" and layer.get("type") == "data"):
             title, body = layer.get("title"), layer.get("body")
+            subject = title if isinstance(title, str) else subject
+            content = body if isinstance(body, str) else content
+        # The provider layer is merged into the request the provider sends: FCM's message
+        # carries the texts under `notification`, Expo's at the top.
+        top = provider_layer(overrides, step_id, provider_id)
+        texts = _dict(top.get("notification")) if provider_id == "fcm" else top
+        if provider_id in PROVIDER_LAYER_PUSH:
+            title, body = texts.get("title"), texts.get("body")
             subject = title if isinstance(title, str) else subject
             content = body if isinstance(body, str) else content
     elif channel == "chat" and provider_id in TEXT_CHAT:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .model import BY_GLOBAL_PREFERENCE, BY_WORKFLOW_DEFAULT, BY_WORKFLOW_PREFERENCE
 
 if TYPE_CHECKING:
-    from .._model.stores import Workflow
+    from .._model.entities import Workflow
 
 
 def workflow_default(workflow: Workflow, channel: str) -> bool:

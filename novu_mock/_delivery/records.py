@@ -9,7 +9,7 @@ from .model import Job, Notification, skip_dict
 
 if TYPE_CHECKING:
     from .._core.request import Host as Engine
-    from .._model.stores import Environment
+    from .._model.environment import Environment
 
 FILTERS = ("subscriberId", "channel", "workflowId", "transactionId")
 

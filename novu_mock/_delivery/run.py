@@ -27,24 +27,21 @@ from .model import (
     Skip,
 )
 from .preferences import DETAILS, resolve
+from .retention import trim
 from .schedule import hold
 from .steps import StepPlan, plan_of
 
 if TYPE_CHECKING:
-    from .._model.stores import Environment, TriggerRecord, Workflow
+    from .._core.request import Host as Engine
+    from .._model.entities import Workflow
+    from .._model.environment import Environment
+    from .._model.records import TriggerRecord
 
 CHANNEL_STEPS = frozenset(("in_app", "email", "sms", "chat", "push"))
 HOLDING_STEPS = frozenset(("delay", "digest"))
 PUSH_PROVIDERS = frozenset(
     ("fcm", "apns", "expo", "one-signal", "pushpad", "push-webhook", "pusher-beams", "appio")
 )
-DEFAULT_PROVIDERS = {
-    "in_app": "novu",
-    "email": "novu-email",
-    "sms": "novu-sms",
-    "push": "fcm",
-    "chat": "slack",
-}
 SUBSCRIBER_CONTEXT = (
     "_id",
     "subscriberId",
@@ -270,9 +267,12 @@ def topic_routes(env: Environment, record: TriggerRecord) -> dict[str, tuple[str
     return routes
 
 
-def queue(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
-    """Keep a processed trigger's run for the next flush."""
-    env.pending.append((record, workflow, now))
+def queue(env: Environment, record: TriggerRecord, workflow: Workflow) -> None:
+    """Keep a processed trigger's run for the next flush, to run at its `received_at`. The
+    record itself waits, carrying its workflow: a tuple per trigger would be one more object
+    for the garbage collector to walk while it waits."""
+    record.workflow = workflow
+    env.pending.append(record)
 
 
 def run_trigger(env: Environment, record: TriggerRecord, workflow: Workflow, now: float) -> None:
@@ -300,13 +300,11 @@ def flush(env: Environment, limit: int | None = None) -> None:
     notifications (they count toward the journal limit)."""
     if env.pending:
         pending, env.pending = env.pending, []
-        for record, workflow, now in pending:
-            run_trigger(env, record, workflow, now)
+        for record in pending:
+            assert record.workflow is not None  # set by queue
+            run_trigger(env, record, record.workflow, record.received_at)
     if limit is not None:
-        if len(env.messages) > limit:
-            del env.messages[: len(env.messages) - limit]
-        if len(env.notifications) > limit:
-            del env.notifications[: len(env.notifications) - limit]
+        trim(env, limit)
 
 
 _QUEUEING_PATHS = frozenset(
@@ -321,3 +319,11 @@ def settle(environments: list[Environment], method: str, path: str, limit: int |
     for env in environments:
         if env.pending and (not queueing or (limit is not None and len(env.pending) > limit)):
             flush(env, limit)
+
+
+def settle_all(engine: Engine) -> None:
+    """Run every environment's queued triggers (before the clock moves)."""
+    for env in engine.environments.values():
+        if env.pending:
+            flush(env, engine.journal_limit)
+        env.scheduler.awaiting = False

@@ -27,10 +27,12 @@ from typing import TYPE_CHECKING, Any
 from .._core.errors import NovuError
 from .._model.clock import iso_utc, parse_iso
 from .._model.scheduler import CANCELED, COMPLETED, Job, Scheduler
+from .model import job_id
 
 if TYPE_CHECKING:
-    from .._core.engine import Engine
-    from .._model.stores import Environment, TriggerRecord, Workflow
+    from .._model.entities import Workflow
+    from .._model.environment import Environment
+    from .._model.records import TriggerRecord
 
 UNITS = ("seconds", "minutes", "hours", "days", "weeks", "months")
 _SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
@@ -246,8 +248,6 @@ def _spec(run: Any) -> dict[str, Any]:
 
 
 def _job_id(run: Any) -> str:
-    from .views import job_id
-
     return job_id(run.notification, run.notification.jobs[-1])
 
 
@@ -329,16 +329,6 @@ def _hold_delay(env: Environment, run: Any, now: float) -> None:
 def _cancel_rest(run: Any, at: float) -> None:
     run.suspended = False
     run.notification.env.suspended.pop(run, None)
-
-
-def settle_all(engine: Engine) -> None:
-    """Run every environment's queued triggers (before the clock moves)."""
-    from .run import flush
-
-    for env in engine.environments.values():
-        if env.pending:
-            flush(env, engine.journal_limit)
-        env.scheduler.awaiting = False
 
 
 # -- digest -------------------------------------------------------------------------------------

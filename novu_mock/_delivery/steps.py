@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._model.entities import step_ids
 from .conditions import Condition, compile_condition
 from .templates import Template, compile_template
 
 if TYPE_CHECKING:
-    from .._model.stores import Workflow
+    from .._model.entities import Workflow
 
 CONTENT_FIELDS = ("subject", "body", "avatar")
 _EMPTY = ("", "", "", "")
@@ -69,8 +70,6 @@ class WorkflowPlan:
     __slots__ = ("steps",)
 
     def __init__(self, workflow: Workflow) -> None:
-        from .._novu.workflows import step_ids
-
         self.steps = [StepPlan(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))]
 
 

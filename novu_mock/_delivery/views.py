@@ -8,6 +8,7 @@ from typing import Any
 from .._model.clock import iso_utc
 from .._novu.listing import derived_id
 from .model import (
+    DEFAULT_PROVIDERS,
     MESSAGE_CREATED,
     MESSAGE_SENT,
     STEP_DELAYED,
@@ -16,6 +17,7 @@ from .model import (
     Job,
     Message,
     Notification,
+    job_id,
 )
 
 STEP_CREATED = "Step created"  # Novu's DetailEnum.STEP_CREATED, the detail of a stored job
@@ -58,10 +60,6 @@ def feed_jobs(notification: Notification) -> list[Job]:
             job.status = status
             rest.append(job)
     return [*jobs, *rest] if rest else jobs
-
-
-def job_id(notification: Notification, job: Job) -> str:
-    return derived_id(notification.id, "job", str(job.step.index))
 
 
 def held_details(job: Job) -> list[tuple[str, str]]:
@@ -190,8 +188,6 @@ def _provider(notification: Notification, job: Job) -> str:
     for integration in notification.env.integrations:
         if integration.channel == job.step.type and integration.active:
             return integration.provider_id
-    from .run import DEFAULT_PROVIDERS
-
     return DEFAULT_PROVIDERS.get(job.step.type, "novu")
 
 

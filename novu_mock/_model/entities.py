@@ -45,6 +45,7 @@ class Workflow:
         "severity",
         "steps",
         "tenant_overrides",
+        "timing",
         "workflow_id",
     )
 
@@ -70,6 +71,8 @@ class Workflow:
         self.preferences: dict[str, Any] | None = spec.get("preferences")
         self.severity: str = spec.get("severity", "none")  # Novu's high, medium, low, none
         self.delivery_plan: Any = None  # the compiled steps, built on first run
+        # (holds, has_delay_path) of the steps, built on first trigger (_novu/triggers.py).
+        self.timing: tuple[bool, bool] | None = None
         self.id = object_id()
         self.created_at = now
 
@@ -300,3 +303,15 @@ def tenant_fixture(tenant: Tenant) -> dict[str, Any]:
         **({"name": tenant["name"]} if tenant.get("name") is not None else {}),
         "data": copy.deepcopy(tenant.get("data") or {}),
     }
+
+
+def step_ids(workflow: Workflow) -> list[str]:
+    """Each step's stepId: the fixture's, else `<type>-step` (numbered when a type repeats)."""
+    ids: list[str] = []
+    for step in workflow.steps:
+        base = step.get("stepId") or f"{step['type'].replace('_', '-')}-step"
+        candidate, n = base, 2
+        while candidate in ids:
+            candidate, n = f"{base}-{n}", n + 1
+        ids.append(candidate)
+    return ids

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .clock import iso_utc
@@ -55,8 +55,10 @@ class Environment:
         # Novu's ids of the environment and its organization: a reset keeps them (`ids`).
         self.id, self.organization_id = ids or (object_id(), object_id())
         self.journal = Journal(journal_limit)
-        # transactionId -> its processed trigger records still journaled (what cancel reaches)
-        self.processed: dict[str, list[TriggerRecord]] = {}
+        # transactionId -> its processed trigger record still journaled (what cancel reaches),
+        # a list of them once the id was sent again. A lone record is kept as itself: a list
+        # per trigger would be one more object that every full garbage collection walks.
+        self.processed: dict[str, TriggerRecord | list[TriggerRecord]] = {}
         # Fixture documents posted for this key only (dropped by its reset).
         self.own_fixtures: list[Mapping[str, Any]] = []
         # The per-key state of the policies (_policies/), which alone read and write it:
@@ -70,6 +72,8 @@ class Environment:
         self.messages: list[Any] = []
         # held runs, an insertion-ordered set (a resume or cancel leaves it in O(1))
         self.suspended: dict[Any, None] = {}
+        # notifications past the journal limit whose run is still held (_delivery/retention.py)
+        self.retired: set[Any] = set()
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
@@ -100,6 +104,7 @@ class Environment:
         self.notifications.clear()
         self.messages.clear()
         self.suspended.clear()
+        self.retired.clear()
         self.idempotency.clear()
         self.scheduler.clear()  # its pending work goes with it
 
@@ -320,8 +325,21 @@ class Environment:
         self.journal.triggers.append(record)
 
     def record_processed(self, transaction_id: str, record: TriggerRecord) -> None:
-        """Journal a processed trigger and index it for cancel."""
-        self.processed.setdefault(transaction_id, []).append(record)
+        """Index a journaled processed trigger for cancel."""
+        kept = self.processed.get(transaction_id)
+        if kept is None:
+            self.processed[transaction_id] = record
+        elif isinstance(kept, list):
+            kept.append(record)
+        else:
+            self.processed[transaction_id] = [kept, record]
+
+    def processed_records(self, transaction_id: str) -> Sequence[TriggerRecord]:
+        """The journaled processed triggers of `transaction_id`, oldest first."""
+        kept = self.processed.get(transaction_id)
+        if kept is None:
+            return ()
+        return kept if isinstance(kept, list) else (kept,)
 
     def record_request(self, record: RequestRecord) -> None:
         self.journal.requests.append(record)
@@ -330,10 +348,12 @@ class Environment:
         """Apply the journal limit; dropped triggers leave the cancel index."""
         for record in self.journal.trim():
             txn = record.transaction_id
-            same = self.processed.get(txn) if txn else None
-            if same is not None:
-                same[:] = [r for r in same if r is not record]
-                if not same:
+            kept = self.processed.get(txn) if txn else None
+            if kept is record:
+                del self.processed[txn]  # type: ignore[arg-type]
+            elif isinstance(kept, list):
+                kept[:] = [r for r in kept if r is not record]
+                if not kept:
                     del self.processed[txn]  # type: ignore[arg-type]
 
     def cancel(self, transaction_id: str, now: float) -> bool:
@@ -342,6 +362,6 @@ class Environment:
         its triggers are then marked cancelled. False otherwise."""
         if not self.scheduler.cancel(transaction_id, now):
             return False
-        for record in self.processed.get(transaction_id, ()):
+        for record in self.processed_records(transaction_id):
             record.canceled = True
         return True

@@ -57,6 +57,26 @@ class Masks:
                 self._by_key[key] = mask
             return mask
 
+    def forget(self, keys: set[str] | frozenset[str] = frozenset()) -> None:
+        """Let go of the masks of every key but `keys` (a reset without a key, the environment
+        cap): thousands of throwaway keys must not leave their masks behind, and each one left
+        would also pin the memory allocated around it (issue 11). A mask that still names a
+        kept key is never given out again; one of a forgotten key may be, to a later key."""
+        with self._lock:
+            self._by_key = {k: m for k, m in self._by_key.items() if k in keys}
+            taken: dict[str, int] = {}
+            for key, mask in self._by_key.items():
+                base = base_mask(key)
+                _, _, suffix = mask.partition("~")
+                taken[base] = max(taken.get(base, 0), int(suffix or 1))
+            self._taken = taken
+
+    def drop(self, key: str) -> None:
+        """Let go of one key's mask (its environment went past the environment cap); the count
+        stays, so the mask is not given out again before a reset without a key."""
+        with self._lock:
+            self._by_key.pop(key, None)
+
     def authorization(self, header: str) -> str:
         """An Authorization header as it may be shown, whatever its shape: the first of two or
         more words kept (a scheme), the rest masked; a single word kept only when it is a known

@@ -4,7 +4,7 @@ both, capped at the journal limit."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
@@ -37,13 +37,13 @@ class TriggerRecord:
     """One status object the mock answered, as the journal keeps it (DESIGN section 6)."""
 
     __slots__ = (
+        "_jobs",
         "actor",
         "bulk_index",
         "canceled",
         "environment",
         "error",
         "forced",
-        "jobs",
         "notes",
         "overrides",
         "payload",
@@ -55,18 +55,18 @@ class TriggerRecord:
         "tenant",
         "to",
         "transaction_id",
+        "workflow",
         "workflow_id",
     )
 
-    def __init__(
+    def __init__(  # positional too: the trigger path passes its arguments by position
         self,
-        *,
         transaction_id: str | None,
         workflow_id: Any,
         status: str,
         error: list[str] | None,
         to: Any,
-        recipients: list[str],
+        recipients: Sequence[str],
         payload: Any,
         overrides: Any,
         actor: Any,
@@ -75,7 +75,7 @@ class TriggerRecord:
         bulk_index: int | None,
         received_at: float,
         forced: bool,
-        notes: list[str],
+        notes: Sequence[str],
         environment: Owner,
     ) -> None:
         self.transaction_id = transaction_id
@@ -92,11 +92,21 @@ class TriggerRecord:
         self.bulk_index = bulk_index
         self.received_at = received_at
         self.canceled = False
-        self.jobs: list[Job] = []  # held delay and digest steps (the scheduler's jobs)
+        self._jobs: list[Job] | None = None  # made on first use (see `jobs`)
         self.forced = forced
         self.notes = notes
         self.environment = environment
         self.seq = next(_sequence)
+        self.workflow: Workflow | None = None  # the one it runs, once queued (_delivery/run.py)
+
+    @property
+    def jobs(self) -> list[Job]:
+        """Held delay and digest steps (the scheduler's jobs). Most triggers hold none, and an
+        empty list per journaled record would be one more object every full garbage collection
+        walks: the list is made when first asked for."""
+        if self._jobs is None:
+            self._jobs = []
+        return self._jobs
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +126,7 @@ class TriggerRecord:
             "canceled": self.canceled,
             "forced": self.forced,
             "notes": list(self.notes),
-            "jobs": [job.to_dict() for job in self.jobs],
+            "jobs": [job.to_dict() for job in self._jobs or ()],
             "environment": self.environment.masked,
         }
 

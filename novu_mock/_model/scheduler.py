@@ -13,12 +13,9 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .clock import iso_utc
-
-if TYPE_CHECKING:
-    from .._core.engine import Engine
+from .clock import Clock, iso_utc
 
 _order = itertools.count()
 _log = logging.getLogger("novu_mock")
@@ -31,9 +28,13 @@ COMPLETED = "completed"
 CANCELED = "canceled"
 
 
+def _spent(at: float) -> None:
+    return None
+
+
 class Job:
     """One pending piece of a run: `fire(at)` continues it at `due`; `on_cancel(at)` (optional)
-    is called when a cancel takes it away."""
+    is called when a cancel takes it away. Once done, both are let go (`release`)."""
 
     __slots__ = (
         "detail",
@@ -86,6 +87,13 @@ class Job:
     def pending(self) -> bool:
         """Still waiting: neither run, nor cancelled, nor taken away."""
         return not self.done
+
+    def release(self) -> None:
+        """Let go of the callbacks of a job that is done. They close over the run, whose
+        trigger record lists this job: a cycle that only the cyclic garbage collector would
+        free, late on a server that freezes its survivors (issue 11)."""
+        self.fire = _spent
+        self.on_cancel = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +205,7 @@ class Scheduler:
         for job in jobs:
             if job.on_cancel is not None:
                 job.on_cancel(at)
+            job.release()
         return True
 
     def take(self, job: Job) -> None:
@@ -204,6 +213,7 @@ class Scheduler:
         that was handed the batch); its status stays as it is."""
         if not job.done:
             self._done(job)
+            job.release()
 
     def pending_jobs(self, limit: int | None = None) -> list[Job]:
         """Pending jobs in due order (the first `limit` of them)."""
@@ -216,10 +226,22 @@ class Scheduler:
             if not job.done:
                 job.status = CANCELED
                 job.done = True
+            job.release()
         self._heap = []
         self._by_transaction = {}
         self.pending = 0
         self.state = {}
+
+
+class Owner(Protocol):
+    """What the timeline needs of the engine that owns it (the engine imports this module,
+    never the reverse): its clock and its lock."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def lock(self) -> Any: ...
 
 
 class Timeline:
@@ -231,7 +253,7 @@ class Timeline:
 
     _POLL = 0.1  # the longest the timer sleeps: a job scheduled meanwhile waits at most this
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Owner) -> None:
         self.engine = engine
         self.active: dict[Scheduler, None] = {}
         # Called under the lock before the clock moves: runs queued triggers so that the
@@ -308,6 +330,7 @@ class Timeline:
                     job.fire(job.due)
                 except Exception:  # a bug of ours must not stop the rest of the timeline
                     _log.exception("novu-mock: pending job %s failed", job.id)
+                job.release()
                 ran += 1
                 following = best.next_due()
             self._draining = None

@@ -16,7 +16,7 @@ from .._core.request import Request
 from .._delivery.model import CHANNELS, Message, Notification
 from .._delivery.views import feed_item_view, feed_jobs, message_view, notification_view
 from .._model.clock import iso_utc
-from .._model.stores import Environment
+from .._model.environment import Environment
 from .listing import Problems, integer, query_lists, raise_problems
 from .workflows import SEVERITIES
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from .._core.text import js_trim
+from .._core.text import JS_WHITE_SPACE, js_trim
 from .._model.environment import Environment
 from .._model.limits import MAX_DEPTH, deeper_than
 from .._model.values import short
@@ -49,13 +50,14 @@ def plan(to: Any, validate: bool) -> Plan:
     """Parse `to` as Novu does: NEW recipient validation (D4) then the worker's multicast split,
     in one pass (this runs for every event of every bulk)."""
     result = Plan()
+    direct = result.direct
     single = not isinstance(to, list)
     for i, item in enumerate((to,) if single else to):
         if validate and type(item) is str:
             # The common case, a subscriberId, without the general checks below (same result).
-            trimmed = js_trim(item)  # contract D16, as _valid_id trims
+            trimmed = item.strip(JS_WHITE_SPACE)  # js_trim (D16), inline for every recipient
             if trimmed:
-                result.direct[trimmed] = {"subscriberId": trimmed}
+                direct[trimmed] = {"subscriberId": trimmed}
                 continue
         if validate:
             valid = _validated(item)
@@ -104,11 +106,12 @@ def plan(to: Any, validate: bool) -> Plan:
 
 def fan_out(
     env: Environment, recipients: Plan, actor_id: str | None
-) -> tuple[list[str], list[str]]:
-    """subscriberIds reached (direct first, then topic members) and notes on unknown topics."""
-    reached = list(recipients.direct)
+) -> tuple[tuple[str, ...], Sequence[str]]:
+    """subscriberIds reached (direct first, then topic members) and notes on unknown topics.
+    A tuple: the trigger's record keeps it (see TriggerRecord.recipients)."""
     if not recipients.topics:
-        return reached, []
+        return tuple(recipients.direct), ()
+    reached = list(recipients.direct)
     seen = set(reached)
     notes: list[str] = []
     for key, exclude in recipients.topics:
@@ -125,7 +128,7 @@ def fan_out(
                 continue
             seen.add(member)
             reached.append(member)
-    return reached, notes
+    return tuple(reached), notes
 
 
 def storable(define: dict[str, Any]) -> dict[str, Any] | None:

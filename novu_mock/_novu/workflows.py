@@ -11,9 +11,9 @@ from .._core.http import Reply
 from .._core.request import Request
 from .._core.text import js_trim
 from .._delivery.preferences import workflow_default
-from .._model.entities import Workflow
+from .._fixtures import problems_of
+from .._model.entities import Workflow, step_ids
 from .._model.environment import Environment
-from .._model.fixtures import problems_of
 from .listing import (
     Problems,
     contains,
@@ -36,18 +36,6 @@ def _status(workflow: Workflow) -> str:
 
 def _slug(workflow: Workflow) -> str:
     return f"{workflow.workflow_id}_wf_{workflow.id}"
-
-
-def step_ids(workflow: Workflow) -> list[str]:
-    """Each step's stepId: the fixture's, else `<type>-step` (numbered when a type repeats)."""
-    ids: list[str] = []
-    for step in workflow.steps:
-        base = step.get("stepId") or f"{step['type'].replace('_', '-')}-step"
-        candidate, n = base, 2
-        while candidate in ids:
-            candidate, n = f"{base}-{n}", n + 1
-        ids.append(candidate)
-    return ids
 
 
 def _controls(step_type: str) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from starlette.types import Receive, Scope, Send
 from .._core.engine import Engine
 from .._core.http import Call, Reply, dump_json
 from .._core.routes import normalise
+from .._fixtures import load
 from .._model.clock import iso_utc
-from .._model.fixtures import load
 from .._transports.asgi import call_headers, create_app
 from . import DEFAULT_TIMEOUT
 from .drift import DriftLog, compare

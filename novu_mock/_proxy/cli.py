@@ -11,7 +11,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from .._model.fixtures import FixtureError
+from .._fixtures import FixtureError
 from .._version import __version__
 from . import DEFAULT_TIMEOUT
 

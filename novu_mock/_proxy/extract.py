@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from .._model.fixtures import STEP_TYPES
+from .._fixtures import STEP_TYPES
 
 _SUBSCRIBER_FIELDS = (
     "email",

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from .._core.engine import Engine, authenticate
 from .._core.errors import NovuError
 from .._core.http import Call
-from .._model.stores import mask_key
+from .._model.values import mask_key
 
 _SCHEMES = ("ApiKey", "Bearer")
 #: Shorter keys are not searched for in bodies: they would match ordinary text.

@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _suite_fixtures(config: pytest.Config) -> list[Any]:
     """The ini option's files, or the bundled defaults when it is not set."""
-    from .._model.fixtures import bundled
+    from .._fixtures import bundled
 
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
     for path in paths:
@@ -143,8 +143,9 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     options = _marker_options(request)
     module = getattr(request.node, "path", None)
     test_dir = module.parent if isinstance(module, Path) else None
+    suite_fixtures = _suite_fixtures(request.config)  # once per test: it reads the ini, stats
     fixtures: list[Any] = [
-        *_suite_fixtures(request.config),
+        *suite_fixtures,
         *(_resolve(item, test_dir) for item in _as_list(options.get("fixtures"))),
     ]
     rate_limits = options.get("rate_limits")
@@ -161,8 +162,8 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     mock = NovuMock(
         fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
     )
-    suite = len(_suite_fixtures(request.config))
-    for document in mock.engine.documents[suite:]:  # the marker's own faults and outcomes
+    # The marker's own faults and outcomes:
+    for document in mock.engine.documents[len(suite_fixtures) :]:
         mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
         mock._armed.extend(("outcome", dict(o)) for o in document.get("outcomes") or [])
     interception = mock.intercept(strict=bool(options.get("strict", False)))

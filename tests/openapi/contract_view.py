@@ -23,6 +23,11 @@ the conformance run checks, with every deliberate difference named here:
   (`SDK_NULLABLE_SUBSCRIBER_FIELDS`) may be `null`: the mock answers `isOnline` and
   `lastOnlineAt` as `null` for a subscriber never seen online, and keeps a `null` sent on a v2
   create or patch (contract 9.6: where the document and the current SDK disagree, the SDK wins);
+- integration `conditions` are kept as sent: Novu's DTO checks only that each is an object
+  (`@ValidateNested` on a `StepFilterDto` with no validators of its own) and Mongoose stores
+  strings, so `type`, `value`, `operator` and `on` outside the document's enums come back as
+  sent, and the document's enums there do not hold for answers (found by the stateful phase:
+  `PUT /v1/integrations/{id}` with `type: "bogus"`);
 - request generation only: every call carries its own idempotency key, as the SDKs send one
   (a generated key longer than 255 characters is kept, to get its documented 400). Novu
   scopes keys per environment, not per path, so a key repeated across operations would
@@ -137,6 +142,12 @@ def contract_view(spec: dict[str, Any], workflow_ids: list[str]) -> dict[str, An
     for name in SDK_NULLABLE_SUBSCRIBER_FIELDS:
         subscriber[name]["nullable"] = True
     schemas["TriggerEventResponseDto"]["properties"]["status"]["enum"].append("invalid_recipients")
+    for name, fields in (
+        ("StepFilterDto", ("type", "value")),
+        ("FieldFilterPartDto", ("operator", "on")),
+    ):
+        for field in fields:
+            schemas[name]["properties"][field] = {"type": "string"}
     entry = schemas["ValidationErrorDto"]["properties"]["errors"]["additionalProperties"]
     entry["required"] = ["messages"]
     entry["properties"]["value"] = {}

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from novu_mock import MockServer, NovuMock, bundled
-from novu_mock._model.fixtures import load
+from novu_mock._fixtures import load
 from novu_mock._policies.idempotency import MAX_KEY_LENGTH
 from openapi.coverage import implemented, spec_operations
 

@@ -1,4 +1,8 @@
-"""Fixture documents: loading YAML or JSON files and validating them with useful messages."""
+"""Fixture documents: loading YAML or JSON files and validating them with useful messages.
+
+Above the model and delivery: a step's content is checked with delivery's own checks
+(templates, conditions, preferences, delay and digest timing), so this module imports both and
+neither imports it."""
 
 from __future__ import annotations
 
@@ -14,22 +18,22 @@ from typing import Any
 
 import yaml
 
-from .._core.text import js_trim
-from .._delivery.schedule import timing_problems
-from .._delivery.validation import (
+from ._core.text import js_trim
+from ._delivery.schedule import timing_problems
+from ._delivery.validation import (
     conditions_check,
     preferences_check,
     redirect_check,
     template_check,
 )
-from .integrations import (
+from ._model.integrations import (
     CHANNELS,
     CHANNELS_WITH_PRIMARY,
     CREDENTIAL_BOOLEANS,
     CREDENTIAL_OBJECTS,
     CREDENTIAL_STRINGS,
 )
-from .limits import MAX_DEPTH, deep_path, deeper_than
+from ._model.limits import MAX_DEPTH, deep_path, deeper_than
 
 STEP_TYPES = ("in_app", "email", "sms", "chat", "push", "digest", "delay", "custom")
 STATUSES = (
@@ -643,4 +647,4 @@ def bundled(name: str = "default.yaml") -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     # Editable installs and source checkouts keep the files at the repository's top level.
-    return Path(__file__).resolve().parents[2] / "fixtures" / name
+    return Path(__file__).resolve().parents[1] / "fixtures" / name
