@@ -74,6 +74,9 @@ class Environment:
         self.suspended: dict[Any, None] = {}
         # notifications past the journal limit whose run is still held (_delivery/retention.py)
         self.retired: set[Any] = set()
+        # In a proxy's shadow (DESIGN 11): the upstream's ids and this environment's ids for the
+        # same things, newest last, so a reset or an eviction forgets them with the rest.
+        self.upstream_ids: OrderedDict[str, str] = OrderedDict()
         self.workflows: dict[str, Workflow] = {}
         self.subscribers: dict[str, Subscriber] = {}
         # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).

@@ -49,16 +49,23 @@ class IdMap:
     """Per key, the upstream's ids (generated transactionIds, `_id`s of subscribers, topics,
     messages, notifications, integrations, workflows...) and the shadow's ids for the same thing,
     learnt by lining the two answers to each call up (drift.compare), so that a later call naming
-    an upstream id, in its path, its query string or its JSON body, reaches the shadow's."""
+    an upstream id, in its path, its query string or its JSON body, reaches the shadow's. The
+    pairs live in the key's shadow environment (`Environment.upstream_ids`): a reset or an
+    eviction of that environment forgets them."""
 
-    def __init__(self, limit: int = ID_LIMIT) -> None:
+    def __init__(self, shadow: Engine, limit: int = ID_LIMIT) -> None:
+        self.shadow = shadow
         self.limit = limit
-        self._by_key: dict[str | None, OrderedDict[str, str]] = {}
+
+    def _known(self, key: str | None) -> OrderedDict[str, str] | None:
+        with self.shadow.lock:
+            env = self.shadow.environments.get(key) if key is not None else None
+        return env.upstream_ids if env is not None else None
 
     def learn(self, key: str | None, pairs: list[tuple[str, str]]) -> None:
-        if not pairs:
+        known = self._known(key) if pairs else None
+        if known is None:
             return
-        known = self._by_key.setdefault(key, OrderedDict())
         for upstream, mock in pairs:
             known[upstream] = mock
             known.move_to_end(upstream)
@@ -67,7 +74,7 @@ class IdMap:
 
     def translate(self, key: str | None, call: Call) -> Call:
         """`call` with every upstream id the map knows replaced by the shadow's."""
-        known = self._by_key.get(key)
+        known = self._known(key)
         if not known:
             return call
         path = _translate_path(call.path, known)
@@ -159,7 +166,7 @@ class Proxy:
         self.shadow = shadow
         self.recorder = recorder
         self.drift = drift or DriftLog()
-        self.ids = IdMap()
+        self.ids = IdMap(shadow)
         self._jobs: deque[tuple[Call, Callable[..., None], tuple[Any, ...]]] = deque()
         self._worker: asyncio.Task[None] | None = None
 
