@@ -7,14 +7,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _ascii_encoder = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
-def dump_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON, as Express `res.json` writes it."""
+# orjson refuses what it would write differently (subclasses, dataclasses, dates: json's
+# TypeError stays json's).
+_ORJSON_STRICT = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def dump_json(value: Any, *, floats: bool = True) -> bytes:
+    """Compact UTF-8 JSON, as Express `res.json` writes it.
+
+    `floats=False` is the caller's word that `value` holds no float: then orjson writes it
+    (about 10 times faster on a bulk's answer), byte for byte as below; it writes floats and NaN
+    differently, and refuses the rest it would (lone surrogates, integers past 64 bits, keys
+    that are not strings, deep nesting), which then go the `json` way."""
+    if not floats:
+        try:
+            return orjson.dumps(value, option=_ORJSON_STRICT)
+        except orjson.JSONEncodeError:
+            pass
     text = _encoder.encode(value)
     try:
         return text.encode("utf-8")
@@ -78,11 +99,19 @@ class Reply:
     warning: str | None = None
 
     @classmethod
-    def json(cls, status: int, value: Any, headers: list[tuple[str, str]] | None = None) -> Reply:
+    def json(
+        cls,
+        status: int,
+        value: Any,
+        headers: list[tuple[str, str]] | None = None,
+        *,
+        floats: bool = True,
+    ) -> Reply:
+        """A JSON answer; `floats=False`: `value` holds no float (see `dump_json`)."""
         hdrs = [("content-type", JSON_CONTENT_TYPE)]
         if headers:
             hdrs.extend(headers)
-        return cls(status, hdrs, dump_json(value), value)
+        return cls(status, hdrs, dump_json(value, floats=floats), value)
 
     @classmethod
     def data(cls, status: int, value: Any) -> Reply:

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+import orjson
+
 from .._model.clock import Clock
 from .._model.environment import Environment
 from .._model.limits import MAX_DEPTH, MAX_EVENT_DEPTH, deeper_than
@@ -34,9 +36,29 @@ def _finite(text: str) -> float | None:
 # One decoder for every call: json.loads with options builds a decoder (and its scanner) per call.
 _decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
 
+# Every digit as "0": a body with 19 digits in a row may hold an integer past 64 bits, which
+# orjson would read as a float (json keeps it exact).
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
+_LONG_NUMBER = b"0" * 19
+
 
 def parse_json(raw: bytes) -> Any:
-    """JSON as body-parser reads it; ValueError with a position for anything else."""
+    """JSON as body-parser reads it; ValueError with a position for anything else.
+
+    orjson first (about 3 times faster on a bulk body); it gives the same values as `json`
+    wherever it succeeds, except integers past 64 bits (guarded above). Whatever it refuses
+    (lone surrogates, 1e400, NaN, any error: `json` words them differently) goes to `json`,
+    so the values, and the messages of the errors, are `json`'s."""
+    if raw.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) < 0:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return _json_loads(raw)
+
+
+def _json_loads(raw: bytes) -> Any:
+    """The reference: `json` as body-parser reads JSON (and the one source of error messages)."""
     text = raw.decode("utf-8")
     if text.startswith("\ufeff"):  # as json.loads says it
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
