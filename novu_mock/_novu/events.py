@@ -10,17 +10,12 @@ from .._core.request import Request
 from .triggers import (
     PAYLOAD_LIMIT,
     Context,
-    error_item,
     payload_size_message,
     run_broadcast,
+    run_bulk,
     run_event,
 )
-from .validation import (
-    broadcast_problems,
-    bulk_envelope_problems,
-    bulk_event_messages,
-    trigger_problems,
-)
+from .validation import broadcast_problems, bulk_envelope_problems, trigger_problems
 
 
 def _context(req: Request) -> Context:
@@ -43,7 +38,8 @@ def trigger(req: Request) -> Reply:
     if problems:
         raise validation_error(problems)
     _check_size(req, body.get("payload") or {})
-    return Reply.json(201, {"data": run_event(_context(req), body, source="trigger")})
+    data = run_event(_context(req), body, source="trigger")
+    return Reply.json(201, {"data": data}, floats=False)  # no float in it: see dump_json
 
 
 def trigger_bulk(req: Request) -> Reply:
@@ -57,19 +53,8 @@ def trigger_bulk(req: Request) -> Reply:
         for index, event in enumerate(events):
             if isinstance(event, dict):
                 _check_size(req, event.get("payload") or {}, index, event.get("name"))
-    ctx = _context(req)
-    results = []
-    for index, event in enumerate(events):
-        messages = bulk_event_messages(event)
-        if messages:
-            results.append(error_item(ctx, event, messages, source="bulk", bulk_index=index))
-            continue
-        try:
-            results.append(run_event(ctx, event, source="bulk", bulk_index=index))
-        except NovuError as exc:
-            text = exc.message if isinstance(exc.message, list) else [exc.message]
-            results.append(error_item(ctx, event, text, source="bulk", bulk_index=index))
-    return Reply.json(201, {"data": results})
+    # The answer holds no float: orjson may write it (see dump_json).
+    return Reply.json(201, {"data": run_bulk(_context(req), events)}, floats=False)
 
 
 def trigger_broadcast(req: Request) -> Reply:
@@ -79,7 +64,8 @@ def trigger_broadcast(req: Request) -> Reply:
     if problems:
         raise validation_error(problems)
     _check_size(req, body.get("payload") or {})
-    return Reply.json(201, {"data": run_broadcast(_context(req), body)})
+    data = run_broadcast(_context(req), body)
+    return Reply.json(201, {"data": data}, floats=False)  # no float in it: see dump_json
 
 
 def cancel_trigger(req: Request) -> Reply:
