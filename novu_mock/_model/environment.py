@@ -337,6 +337,12 @@ class Environment:
         else:
             self.processed[transaction_id] = [kept, record]
 
+    def record_dispatched(self, record: TriggerRecord) -> None:
+        """Journal a processed trigger whose transactionId is not indexed yet (the bulk's fast
+        path checked): `record_trigger` and `record_processed` in one call."""
+        self.journal.triggers.append(record)
+        self.processed[record.transaction_id] = record  # type: ignore[index]
+
     def processed_records(self, transaction_id: str) -> Sequence[TriggerRecord]:
         """The journaled processed triggers of `transaction_id`, oldest first."""
         kept = self.processed.get(transaction_id)

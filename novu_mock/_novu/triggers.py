@@ -361,6 +361,12 @@ def _plain_workflow(env: Environment, name: str) -> Workflow | None:
     return workflow
 
 
+def new_transaction_ids(count: int) -> list[str]:
+    """`count` fresh transactionIds (D2) from one system call (a bulk's)."""
+    digits = os.urandom(12 * count).hex()
+    return ["txn_" + digits[i : i + 24] for i in range(0, 24 * count, 24)]
+
+
 def run_bulk(ctx: Context, events: list[Any]) -> list[dict[str, Any]]:
     """Every event of a bulk, in order: one item each (D5, D9).
 
@@ -375,74 +381,79 @@ def run_bulk(ctx: Context, events: list[Any]) -> list[dict[str, Any]]:
     plain: dict[str, Workflow | None] = {}  # workflow name -> _plain_workflow, per bulk
     stored = env.subscribers
     processed = env.processed
-    journal = env.journal.triggers
+    record_dispatched = env.record_dispatched
+    fresh_ids = new_transaction_ids(len(events))
     stamp, now, link = ctx.stamp, ctx.now, ctx.feed_link
     holding = False
     results: list[dict[str, Any]] = []
+    append = results.append
     for index, event in enumerate(events):
-        if type(event) is dict:
-            get = event.get
-            name, to, payload = get("name"), get("to"), get("payload")
-            transaction_id = get("transactionId")
-            if (
-                type(to) is list
-                and type(name) is str
-                and (payload is None or type(payload) is dict)
-                and (transaction_id is None or type(transaction_id) is str)
-                and get("actor") is None
-                and get("tenant") is None
-                and all(type(item) is str for item in to)
-            ):
-                workflow = (
-                    plain[name]
-                    if name in plain
-                    else plain.setdefault(name, _plain_workflow(env, name))
-                )
-                # js_trim (D16): a recipient that trims to nothing is dropped with a note.
-                ids = [item.strip(JS_WHITE_SPACE) for item in to]
-                if (
-                    workflow is not None
-                    and all(ids)
-                    and not (transaction_id and transaction_id in processed)
-                ):
-                    transaction_id = transaction_id or new_transaction_id()
-                    reached = tuple(dict.fromkeys(ids))  # first mention wins, as plan() keeps
-                    for sub_id in reached:
-                        if sub_id not in stored:  # a bare id of a stored subscriber writes nothing
-                            env.upsert_recipient({"subscriberId": sub_id}, stamp)
-                    answer = {
-                        "acknowledged": True,
-                        "status": "processed",
-                        "transactionId": transaction_id,
-                        "activityFeedLink": link,
-                    }
-                    overrides = get("overrides")
-                    record = TriggerRecord(
-                        transaction_id,
-                        name,
-                        "processed",
-                        None,
-                        to,
-                        reached,
-                        payload if payload is not None else {},
-                        overrides if overrides is not None else {},
-                        None,
-                        None,
-                        "bulk",
-                        index,
-                        now,
-                        False,
-                        (),
-                        env,
-                    )
-                    journal.append(record)  # env.record_trigger
-                    env.record_processed(transaction_id, record)
-                    if reached:
-                        queue(env, record, workflow)
-                        holding = holding or _timing(workflow)[0]
-                    results.append(answer)
-                    continue
-        results.append(_bulk_item(ctx, event, index))
+        if type(event) is not dict:
+            append(_bulk_item(ctx, event, index))
+            continue
+        get = event.get
+        name, to, payload = get("name"), get("to"), get("payload")
+        transaction_id = get("transactionId")
+        if not (
+            type(to) is list
+            and type(name) is str
+            and (payload is None or type(payload) is dict)
+            and (transaction_id is None or type(transaction_id) is str)
+            and get("actor") is None
+            and get("tenant") is None
+        ):
+            append(_bulk_item(ctx, event, index))
+            continue
+        try:
+            # js_trim (D16) of each subscriberId; another item (an object) is no bare id.
+            ids = [item.strip(JS_WHITE_SPACE) for item in to]
+        except AttributeError:
+            append(_bulk_item(ctx, event, index))
+            continue
+        workflow = plain.get(name)
+        if workflow is None and name not in plain:
+            workflow = plain[name] = _plain_workflow(env, name)
+        transaction_id = transaction_id or fresh_ids.pop()
+        # An id that trims to nothing is dropped with a note, a repeated transactionId gets
+        # one: both the general way.
+        if workflow is None or not all(ids) or transaction_id in processed:
+            append(_bulk_item(ctx, event, index))
+            continue
+        reached = tuple(dict.fromkeys(ids))  # first mention wins, as plan() keeps them
+        for sub_id in reached:
+            if sub_id not in stored:  # a bare id of a stored subscriber writes nothing
+                env.upsert_recipient({"subscriberId": sub_id}, stamp)
+        overrides = get("overrides")
+        record = TriggerRecord(
+            transaction_id,
+            name,
+            "processed",
+            None,
+            to,
+            reached,
+            payload if payload is not None else {},
+            overrides if overrides is not None else {},
+            None,
+            None,
+            "bulk",
+            index,
+            now,
+            False,
+            (),
+            env,
+        )
+        record_dispatched(record)
+        if reached:
+            queue(env, record, workflow)
+            holding = holding or _timing(workflow)[0]
+        append(
+            {
+                "acknowledged": True,
+                "status": "processed",
+                "transactionId": transaction_id,
+                "activityFeedLink": link,
+            }
+        )
     if holding:
         env.scheduler.awaiting = True  # a real clock's timer runs the queue (DESIGN 10)
     return results
