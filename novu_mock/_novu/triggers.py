@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -333,6 +334,10 @@ def run_broadcast(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+_strip = str.strip
+_JS_WHITE_SPACE = itertools.repeat(JS_WHITE_SPACE)  # endless, so one serves every map()
+
+
 def _bulk_item(ctx: Context, event: Any, index: int) -> dict[str, Any]:
     """One bulk event the general way: its checks (D5), then `run_event`; an `error` item for
     what fails."""
@@ -346,10 +351,11 @@ def _bulk_item(ctx: Context, event: Any, index: int) -> dict[str, Any]:
         return error_item(ctx, event, text, source="bulk", bulk_index=index)
 
 
-def _plain_workflow(env: Environment, name: str) -> Workflow | None:
-    """The workflow of `name` when an event of it with neither actor nor tenant needs no
-    per-event check: it exists, is active with active steps, has no payload schema and no
-    delayPath step. None sends such events the general way (`run_event`)."""
+def _plain_workflow(env: Environment, name: str) -> tuple[Workflow, bool] | None:
+    """The workflow of `name` and whether it holds (a delay or digest step) when an event of
+    it with neither actor nor tenant needs no per-event check: it exists, is active with
+    active steps, has no payload schema and no delayPath step. None sends such events the
+    general way (`run_event`)."""
     workflow = env.workflows.get(name)
     if (
         workflow is None
@@ -358,7 +364,7 @@ def _plain_workflow(env: Environment, name: str) -> Workflow | None:
         or _blocked_status(env, workflow, {}) is not None
     ):
         return None
-    return workflow
+    return workflow, _timing(workflow)[0]
 
 
 def new_transaction_ids(count: int) -> list[str]:
@@ -378,7 +384,7 @@ def run_bulk(ctx: Context, events: list[Any]) -> list[dict[str, Any]]:
     env = ctx.env
     if env.outcomes or not ctx.validate:  # outcomes and `to` without validation: per event
         return [_bulk_item(ctx, event, index) for index, event in enumerate(events)]
-    plain: dict[str, Workflow | None] = {}  # workflow name -> _plain_workflow, per bulk
+    plain: dict[str, tuple[Workflow, bool] | None] = {}  # name -> _plain_workflow, per bulk
     stored = env.subscribers
     processed = env.processed
     record_dispatched = env.record_dispatched
@@ -405,21 +411,23 @@ def run_bulk(ctx: Context, events: list[Any]) -> list[dict[str, Any]]:
             append(_bulk_item(ctx, event, index))
             continue
         try:
-            # js_trim (D16) of each subscriberId; another item (an object) is no bare id.
-            ids = [item.strip(JS_WHITE_SPACE) for item in to]
-        except AttributeError:
+            # js_trim (D16) of each subscriberId, the first mention first, as plan() keeps
+            # them; str.strip refuses another item (an object: no bare id). In C: no frame.
+            trimmed = dict.fromkeys(map(_strip, to, _JS_WHITE_SPACE))
+        except TypeError:
             append(_bulk_item(ctx, event, index))
             continue
-        workflow = plain.get(name)
-        if workflow is None and name not in plain:
-            workflow = plain[name] = _plain_workflow(env, name)
+        known = plain.get(name)
+        if known is None and name not in plain:
+            known = plain[name] = _plain_workflow(env, name)
         transaction_id = transaction_id or fresh_ids.pop()
         # An id that trims to nothing is dropped with a note, a repeated transactionId gets
         # one: both the general way.
-        if workflow is None or not all(ids) or transaction_id in processed:
+        if known is None or "" in trimmed or transaction_id in processed:
             append(_bulk_item(ctx, event, index))
             continue
-        reached = tuple(dict.fromkeys(ids))  # first mention wins, as plan() keeps them
+        workflow, holds_steps = known
+        reached = tuple(trimmed)
         for sub_id in reached:
             if sub_id not in stored:  # a bare id of a stored subscriber writes nothing
                 env.upsert_recipient({"subscriberId": sub_id}, stamp)
@@ -445,7 +453,7 @@ def run_bulk(ctx: Context, events: list[Any]) -> list[dict[str, Any]]:
         record_dispatched(record)
         if reached:
             queue(env, record, workflow)
-            holding = holding or _timing(workflow)[0]
+            holding = holding or holds_steps
         append(
             {
                 "acknowledged": True,
