@@ -168,7 +168,7 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
         fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
     )
     # The marker's own faults and outcomes:
-    for document in mock.engine.documents[len(suite_fixtures) :]:
+    for document in mock._documents[len(suite_fixtures) :]:
         mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
         mock._armed.extend(("outcome", dict(o)) for o in document.get("outcomes") or [])
     interception = mock.intercept(strict=bool(options.get("strict", False)))
