@@ -43,6 +43,13 @@ def parse_base_url(base_url: str) -> _Target:
     return url.scheme, url.host, url.port, prefix
 
 
+@functools.lru_cache(maxsize=256)  # every test's router is made for the same base URLs
+def _targets(base_urls: tuple[str, ...]) -> tuple[_Target, ...]:
+    targets = {parse_base_url(base) for base in (*NOVU_BASE_URLS, *base_urls)}
+    # The longest prefix first, so https://h/a/b wins over https://h/a for /a/b/...
+    return tuple(sorted(targets, key=lambda t: len(t[3]), reverse=True))
+
+
 def to_call(request: httpx.Request, prefix: str = "") -> Call:
     """The engine's view of an httpx request, with the base URL's path prefix removed."""
     raw = request.url.raw_path.decode("ascii")
@@ -131,9 +138,7 @@ class NovuRouter:
     ) -> None:
         self._engine = engine
         self.strict = strict
-        targets = {parse_base_url(base) for base in (*NOVU_BASE_URLS, *base_urls)}
-        # The longest prefix first, so https://h/a/b wins over https://h/a for /a/b/...
-        self.targets = sorted(targets, key=lambda t: len(t[3]), reverse=True)
+        self.targets = _targets(tuple(base_urls))
         self.started = False
 
     @property
