@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._fixtures import load
 from .._model.clock import Clock
-from .assertions import Expectation, check_not_triggered, check_triggered
-from .clock import MockClock
-from .notified import MessageExpectation, check_not_notified, check_notified
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -22,6 +19,10 @@ if TYPE_CHECKING:
     from .._core.engine import Engine, FixtureInput
     from .._transports.respx import NovuRouter
     from .._transports.server import MockServer
+    from .clock import MockClock
+
+# The assertion helpers, the clock and the engine load on first use, so that a test that takes
+# the fixture and sends nothing imports none of them (each is imported once per process).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,6 +162,8 @@ class NovuMock:
     def clock(self) -> MockClock:
         """The mock's clock: `now()`, `advance(...)`, `set(...)`, `pending`, `pending_jobs`."""
         if self._clock is None:
+            from .clock import MockClock
+
             self._clock = MockClock(self.engine)
         return self._clock
 
@@ -240,6 +243,8 @@ class NovuMock:
         of either. The AssertionError lists the nearest messages, how each differed, and the
         skipped steps that explain an absence."""
         __tracebackhide__ = True
+        from .notified import MessageExpectation
+
         expectation = MessageExpectation(
             subscriber_id,
             channel=channel,
@@ -248,6 +253,8 @@ class NovuMock:
             content=content,
             contains=contains,
         )
+        from .notified import check_notified
+
         check_notified(self.messages, self.skips, expectation, times)
 
     def assert_not_notified(
@@ -262,6 +269,8 @@ class NovuMock:
     ) -> None:
         """Fail if any message to `subscriber_id` matches every filter given."""
         __tracebackhide__ = True
+        from .notified import MessageExpectation
+
         expectation = MessageExpectation(
             subscriber_id,
             channel=channel,
@@ -270,6 +279,8 @@ class NovuMock:
             content=content,
             contains=contains,
         )
+        from .notified import check_not_notified
+
         check_not_notified(self.messages, expectation)
 
     def reset(self) -> None:
@@ -295,6 +306,8 @@ class NovuMock:
         The AssertionError lists the closest recorded triggers and how each one differed.
         """
         __tracebackhide__ = True
+        from .assertions import Expectation
+
         expectation = Expectation(
             workflow_id,
             to=to,
@@ -304,6 +317,8 @@ class NovuMock:
             status=status,
             transaction_id=transaction_id,
         )
+        from .assertions import check_triggered
+
         check_triggered(self.triggers, expectation, times)
 
     def assert_not_triggered(
@@ -319,6 +334,8 @@ class NovuMock:
     ) -> None:
         """Fail if any recorded trigger matches every filter given (as `assert_triggered`)."""
         __tracebackhide__ = True
+        from .assertions import Expectation
+
         expectation = Expectation(
             workflow_id,
             to=to,
@@ -328,6 +345,8 @@ class NovuMock:
             status=status,
             transaction_id=transaction_id,
         )
+        from .assertions import check_not_triggered
+
         check_not_triggered(self.triggers, expectation)
 
     # -- state from a test ------------------------------------------------------------------
@@ -419,6 +438,8 @@ class NovuMock:
     def unused(self) -> list[str]:
         """The faults and forced outcomes armed from Python (`add_fault`, `fail_next`,
         `add_outcome`, a test's marker fixtures) that no request has met yet, described."""
+        if not self._armed:
+            return []  # most tests arm nothing: no import, no lock
         from .._policies.faults import spec_key
 
         # An engine never built met no request: everything armed is unused.
