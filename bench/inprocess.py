@@ -223,6 +223,14 @@ def collect_rows(sizes: Sizes) -> list[Row]:
     ]
 
 
+def _bytecode_note() -> str:
+    """Without a bytecode cache, every run compiles novu-mock's modules again, and pytest
+    rewrites the asserts of each one (a pytest11 plugin's package is rewritten): say so."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "; PYTHONDONTWRITEBYTECODE is set: each run compiles them from source"
+    return ""
+
+
 def fixture_rows(sizes: Sizes) -> list[Row]:
     cycle = Spread.of(samples_ms(_fixture_cycle, sizes.fixture_cycles, warmup=20))
     n = sizes.pytest_tests
@@ -274,8 +282,11 @@ def fixture_rows(sizes: Sizes) -> list[Row]:
             per_test,
             target="≤ 0.10 ms",
             met=per_test.median <= 0.10,
-            context="per pytest run pair, alternating; includes importing novu-mock once "
-            "per process",
+            context="per pytest run pair, alternating; includes importing novu-mock and "
+            "the first load of the fixtures once per process; both sides load the same pytest "
+            "plugins (autoload), whose respx and pytest-httpx plugins import respx and httpx, "
+            "as a suite using an httpx SDK does, so neither side pays them alone"
+            + _bytecode_note(),
         ),
         Row(
             "fixture_pytest_per_test_cpu_ms",

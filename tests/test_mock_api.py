@@ -198,6 +198,30 @@ def test_app_is_built_only_when_used(mock: NovuMock) -> None:
     assert mock.app is mock.app
 
 
+def test_the_engine_of_fixture_files_is_built_on_first_use(
+    tmp_path: Any, client: httpx.Client
+) -> None:
+    from novu_mock import Engine, FixtureError
+    from novu_mock._testing import mock as mock_module
+
+    assert Engine(()).max_environments == mock_module.DEFAULT_MAX_ENVIRONMENTS
+    lazy = NovuMock([bundled()])
+    with lazy.intercept():
+        pass  # no request: no engine
+    assert lazy._engine is None and lazy.unused() == []
+    with lazy.intercept():
+        assert trigger(client, name="welcome", to="u").is_success
+    assert lazy._engine is lazy.engine and lazy.clock.mode == "virtual"
+    lazy.assert_triggered("welcome", to="u")
+    # A broken file still fails when the mock is made, not at its first use.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("workflows: [{steps: 3}]\n", encoding="utf-8")
+    with pytest.raises(FixtureError):
+        NovuMock([bundled(), broken])
+    with pytest.raises(ValueError, match="journal_limit"):
+        NovuMock([bundled()], journal_limit=0)
+
+
 def test_app_serves_the_same_engine(mock: NovuMock) -> None:
     transport = httpx.ASGITransport(app=mock.app)
 

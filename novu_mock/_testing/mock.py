@@ -5,23 +5,32 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._core.engine import DEFAULT_MAX_ENVIRONMENTS, Engine, FixtureInput
+from .._fixtures import load
 from .._model.clock import Clock
-from .assertions import Expectation, check_not_triggered, check_triggered
-from .clock import MockClock
-from .notified import MessageExpectation, check_not_notified, check_notified
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from .._core.engine import Engine, FixtureInput
     from .._transports.respx import NovuRouter
     from .._transports.server import MockServer
+    from .clock import MockClock
+
+# The assertion helpers, the clock and the engine load on first use, so that a test that takes
+# the fixture and sends nothing imports none of them (each is imported once per process).
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# _core.engine's DEFAULT_MAX_ENVIRONMENTS, written out so that this module does not import the
+# engine (tests/test_mock_api.py checks that the two agree).
+DEFAULT_MAX_ENVIRONMENTS = 10_000
+
+_building = threading.Lock()  # one engine per mock, also when two threads first use it at once
 
 
 class _Interception:
@@ -37,9 +46,10 @@ class _Interception:
     def __enter__(self) -> NovuMock:
         from .._transports.respx import NovuRouter
 
-        active = NovuRouter(
-            self._mock.engine, (*self._mock.base_urls, *self._base_urls), self._strict
-        )
+        mock = self._mock
+        # The engine is handed over on the first request, so an interception that sees none
+        # never builds it (see NovuMock.engine).
+        active = NovuRouter(lambda: mock.engine, (*mock.base_urls, *self._base_urls), self._strict)
         active.start()
         self._routers.append(active)
         return self._mock
@@ -99,20 +109,63 @@ class NovuMock:
     ) -> None:
         if isinstance(fixtures, (str, os.PathLike, Mapping)):
             fixtures = [fixtures]
-        self.engine = Engine(
+        fixtures = list(fixtures)
+        self._engine: Engine | None = None
+        self._engine_args = (
             fixtures,
-            api_keys,
+            None if api_keys is None else tuple(api_keys),
             clock if isinstance(clock, Clock) else Clock.of_mode(clock),
-            journal_limit=journal_limit,
-            max_environments=max_environments,
+            journal_limit,
+            max_environments,
         )
-        self.clock = MockClock(self.engine)
+        # A test that never calls Novu needs no engine: with only fixture files (what the
+        # pytest plugin passes) it is built on first use. The files are loaded and checked
+        # now (once per file version, see _fixtures.load), so a fixture error still fails here;
+        # documents (dicts, which the caller may change afterwards) and non-default limits
+        # (checked by Engine) build it at once, as before.
+        lazy = journal_limit is None and max_environments == DEFAULT_MAX_ENVIRONMENTS
+        if lazy and all(isinstance(f, (str, os.PathLike)) for f in fixtures):
+            self._documents: tuple[Mapping[str, Any], ...] = tuple(
+                f.document for f in load(fixtures)
+            )
+        else:
+            self._documents = self.engine.documents
+        self._clock: MockClock | None = None
         self.base_urls: tuple[str, ...] = (
             (base_urls,) if isinstance(base_urls, str) else tuple(base_urls or ())
         )
         self._app: Starlette | None = None
         # Faults and outcomes armed from Python (or a test's marker), for `unused()`.
         self._armed: list[tuple[str, dict[str, Any]]] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The engine behind this mock (built on first use)."""
+        engine = self._engine
+        if engine is None:
+            with _building:
+                if self._engine is None:
+                    from .._core.engine import Engine
+
+                    fixtures, api_keys, clock, journal_limit, max_environments = self._engine_args
+                    self._engine = Engine(
+                        fixtures,
+                        api_keys,
+                        clock,
+                        journal_limit=journal_limit,
+                        max_environments=max_environments,
+                    )
+                engine = self._engine
+        return engine
+
+    @property
+    def clock(self) -> MockClock:
+        """The mock's clock: `now()`, `advance(...)`, `set(...)`, `pending`, `pending_jobs`."""
+        if self._clock is None:
+            from .clock import MockClock
+
+            self._clock = MockClock(self.engine)
+        return self._clock
 
     @property
     def app(self) -> Starlette:
@@ -190,6 +243,8 @@ class NovuMock:
         of either. The AssertionError lists the nearest messages, how each differed, and the
         skipped steps that explain an absence."""
         __tracebackhide__ = True
+        from .notified import MessageExpectation
+
         expectation = MessageExpectation(
             subscriber_id,
             channel=channel,
@@ -198,6 +253,8 @@ class NovuMock:
             content=content,
             contains=contains,
         )
+        from .notified import check_notified
+
         check_notified(self.messages, self.skips, expectation, times)
 
     def assert_not_notified(
@@ -212,6 +269,8 @@ class NovuMock:
     ) -> None:
         """Fail if any message to `subscriber_id` matches every filter given."""
         __tracebackhide__ = True
+        from .notified import MessageExpectation
+
         expectation = MessageExpectation(
             subscriber_id,
             channel=channel,
@@ -220,6 +279,8 @@ class NovuMock:
             content=content,
             contains=contains,
         )
+        from .notified import check_not_notified
+
         check_not_notified(self.messages, expectation)
 
     def reset(self) -> None:
@@ -245,6 +306,8 @@ class NovuMock:
         The AssertionError lists the closest recorded triggers and how each one differed.
         """
         __tracebackhide__ = True
+        from .assertions import Expectation
+
         expectation = Expectation(
             workflow_id,
             to=to,
@@ -254,6 +317,8 @@ class NovuMock:
             status=status,
             transaction_id=transaction_id,
         )
+        from .assertions import check_triggered
+
         check_triggered(self.triggers, expectation, times)
 
     def assert_not_triggered(
@@ -269,6 +334,8 @@ class NovuMock:
     ) -> None:
         """Fail if any recorded trigger matches every filter given (as `assert_triggered`)."""
         __tracebackhide__ = True
+        from .assertions import Expectation
+
         expectation = Expectation(
             workflow_id,
             to=to,
@@ -278,6 +345,8 @@ class NovuMock:
             status=status,
             transaction_id=transaction_id,
         )
+        from .assertions import check_not_triggered
+
         check_not_triggered(self.triggers, expectation)
 
     # -- state from a test ------------------------------------------------------------------
@@ -369,9 +438,12 @@ class NovuMock:
     def unused(self) -> list[str]:
         """The faults and forced outcomes armed from Python (`add_fault`, `fail_next`,
         `add_outcome`, a test's marker fixtures) that no request has met yet, described."""
+        if not self._armed:
+            return []  # most tests arm nothing: no import, no lock
         from .._policies.faults import spec_key
 
-        fired, hits = self.engine.usage()
+        # An engine never built met no request: everything armed is unused.
+        fired, hits = self.engine.usage() if self._engine is not None else ({}, {})
         out = []
         for kind, spec in self._armed:
             used = fired if kind == "fault" else hits

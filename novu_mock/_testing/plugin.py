@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .stash import CALL_FAILED
+from .stash import CALL_FAILED, SUITE_FIXTURES
 
 if TYPE_CHECKING:
     from .._transports.server import MockServer
@@ -57,6 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _suite_fixtures(config: pytest.Config) -> list[Any]:
     """The ini option's files, or the bundled defaults when it is not set."""
+    cached = config.stash.get(SUITE_FIXTURES, None)
+    if cached is not None:  # every test of the session names the same files: look once
+        return list(cached)
     from .._fixtures import bundled
 
     paths = [Path(p) for p in config.getini("novu_mock_fixtures")]
@@ -68,7 +71,9 @@ def _suite_fixtures(config: pytest.Config) -> list[Any]:
                 f"in:\n- {path} (relative to {where})",
                 pytrace=False,
             )
-    return paths if paths else [bundled("default.yaml")]
+    found: list[Any] = paths if paths else [bundled("default.yaml")]
+    config.stash[SUITE_FIXTURES] = tuple(found)  # once all exist: a missing one fails each test
+    return list(found)
 
 
 def _resolve(item: Any, test_dir: Path | None) -> Any:
@@ -143,7 +148,7 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
     options = _marker_options(request)
     module = getattr(request.node, "path", None)
     test_dir = module.parent if isinstance(module, Path) else None
-    suite_fixtures = _suite_fixtures(request.config)  # once per test: it reads the ini, stats
+    suite_fixtures = _suite_fixtures(request.config)
     fixtures: list[Any] = [
         *suite_fixtures,
         *(_resolve(item, test_dir) for item in _as_list(options.get("fixtures"))),
@@ -163,7 +168,7 @@ def novu_mock(request: pytest.FixtureRequest) -> Iterator[NovuMock]:
         fixtures, options.get("api_keys"), _as_list(options.get("base_urls")), clock=clock
     )
     # The marker's own faults and outcomes:
-    for document in mock.engine.documents[len(suite_fixtures) :]:
+    for document in mock._documents[len(suite_fixtures) :]:
         mock._armed.extend(("fault", dict(f)) for f in document.get("faults") or [])
         mock._armed.extend(("outcome", dict(o)) for o in document.get("outcomes") or [])
     interception = mock.intercept(strict=bool(options.get("strict", False)))

@@ -13,15 +13,17 @@ import asyncio
 import functools
 import pkgutil
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from respx.mocks import HTTPCoreMocker
 from respx.models import AllMockedAssertionError, PassThrough
 
-from .._core.engine import Engine
 from .._core.http import Call, Reply, join_headers
+
+if TYPE_CHECKING:
+    from .._core.engine import Engine
 
 NOVU_BASE_URLS = ("https://api.novu.co", "https://eu.api.novu.co")
 
@@ -39,6 +41,13 @@ def parse_base_url(base_url: str) -> _Target:
         )
     prefix = url.raw_path.decode("ascii").partition("?")[0].rstrip("/")
     return url.scheme, url.host, url.port, prefix
+
+
+@functools.lru_cache(maxsize=256)  # every test's router is made for the same base URLs
+def _targets(base_urls: tuple[str, ...]) -> tuple[_Target, ...]:
+    targets = {parse_base_url(base) for base in (*NOVU_BASE_URLS, *base_urls)}
+    # The longest prefix first, so https://h/a/b wins over https://h/a for /a/b/...
+    return tuple(sorted(targets, key=lambda t: len(t[3]), reverse=True))
 
 
 def to_call(request: httpx.Request, prefix: str = "") -> Call:
@@ -117,15 +126,26 @@ class NovuRouter:
 
     Any other request is left to the next respx router, if the test has one, or else passes
     through to the network; with `strict` it fails with respx's `AllMockedAssertionError`.
+    `engine` may be a function giving it, called on the first request (NovuMock's engine is
+    built on first use).
     """
 
-    def __init__(self, engine: Engine, base_urls: Iterable[str] = (), strict: bool = False) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        engine: Engine | Callable[[], Engine],
+        base_urls: Iterable[str] = (),
+        strict: bool = False,
+    ) -> None:
+        self._engine = engine
         self.strict = strict
-        targets = {parse_base_url(base) for base in (*NOVU_BASE_URLS, *base_urls)}
-        # The longest prefix first, so https://h/a/b wins over https://h/a for /a/b/...
-        self.targets = sorted(targets, key=lambda t: len(t[3]), reverse=True)
+        self.targets = _targets(tuple(base_urls))
         self.started = False
+
+    @property
+    def engine(self) -> Engine:
+        if callable(self._engine):
+            self._engine = self._engine()
+        return self._engine
 
     def _prefix_of(self, url: httpx.URL) -> str | None:
         scheme, host, port = url.scheme, url.host, url.port
