@@ -56,7 +56,8 @@ def new_id() -> str:
 
 class Skip:
     """Why a channel step made no message: `reason` is one of `condition`, `preference`,
-    `no_integration`, `no_address`; `detail` is Novu's execution-detail text."""
+    `no_integration`, `no_address`; `detail` is Novu's execution-detail text. Never changed
+    once made, so the runs share one per outcome (run.py)."""
 
     __slots__ = ("detail", "level", "reason")
 
@@ -72,11 +73,17 @@ class Job:
 
     __slots__ = ("at", "message", "skip", "status", "step")
 
-    def __init__(self, step: StepPlan, now: float) -> None:
+    def __init__(
+        self,
+        step: StepPlan,
+        now: float,
+        status: str = "pending",
+        skip: Skip | None = None,
+    ) -> None:
         self.step = step
-        self.status = "pending"
+        self.status = status
         self.message: Message | None = None
-        self.skip: Skip | None = None
+        self.skip = skip
         self.at = now
 
 
