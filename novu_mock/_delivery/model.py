@@ -142,6 +142,7 @@ class Message:
         "job",
         "last_read",
         "last_seen",
+        "listed",
         "notification",
         "provider_id",
         "read",
@@ -166,6 +167,7 @@ class Message:
         self.seen = False
         self.read = False
         self.deleted = False
+        self.listed = True  # in env.messages (retention.py takes it out)
         self.last_seen: float | None = None
         self.last_read: float | None = None
         self.action: dict[str, Any] | None = None
