@@ -365,7 +365,6 @@ def run_trigger(
     plan = plan_of(workflow)
     routes = topic_routes(env, record)
     actor, tenant = _shared_context(env, record, derived)
-    payload, transaction_id = record.payload, record.transaction_id
     subscribers = env.subscribers
     notifications = env.notifications
     for subscriber_id in record.recipients:
@@ -373,14 +372,8 @@ def run_trigger(
         if subscriber is None:
             continue
         # The context keeps a copy: later changes to the subscriber do not reach what was sent.
-        context = {
-            "payload": payload,
-            "subscriber": derived.subscriber(subscriber_id, subscriber),
-            "actor": actor,
-            "tenant": tenant,
-            "transactionId": transaction_id,
-        }
-        notification = Notification(env, record, workflow, context, now)
+        snapshot = derived.subscriber(subscriber_id, subscriber)
+        notification = Notification(env, record, workflow, snapshot, actor, tenant, now)
         if routes:
             notification.topic = routes.get(subscriber_id)
         notifications.append(notification)
