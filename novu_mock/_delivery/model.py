@@ -56,7 +56,8 @@ def new_id() -> str:
 
 class Skip:
     """Why a channel step made no message: `reason` is one of `condition`, `preference`,
-    `no_integration`, `no_address`; `detail` is Novu's execution-detail text."""
+    `no_integration`, `no_address`; `detail` is Novu's execution-detail text. Never changed
+    once made, so the runs share one per outcome (run.py)."""
 
     __slots__ = ("detail", "level", "reason")
 
@@ -72,11 +73,17 @@ class Job:
 
     __slots__ = ("at", "message", "skip", "status", "step")
 
-    def __init__(self, step: StepPlan, now: float) -> None:
+    def __init__(
+        self,
+        step: StepPlan,
+        now: float,
+        status: str = "pending",
+        skip: Skip | None = None,
+    ) -> None:
         self.step = step
-        self.status = "pending"
+        self.status = status
         self.message: Message | None = None
-        self.skip: Skip | None = None
+        self.skip = skip
         self.at = now
 
 
@@ -84,21 +91,41 @@ class Notification:
     """One trigger for one subscriber: Novu's activity-feed entry. `context` is what templates
     and conditions see; its `subscriber` is the subscriber as it was when the run started."""
 
-    __slots__ = ("context", "created_at", "env", "id", "jobs", "record", "topic", "workflow")
+    __slots__ = (
+        "_actor",
+        "_context",
+        "_subscriber",
+        "_tenant",
+        "created_at",
+        "env",
+        "id",
+        "jobs",
+        "record",
+        "topic",
+        "workflow",
+    )
 
     def __init__(
         self,
         env: Environment,
         record: TriggerRecord,
         workflow: Workflow,
-        context: dict[str, Any],
+        subscriber: dict[str, Any],
+        actor: dict[str, Any],
+        tenant: dict[str, Any],
         now: float,
     ) -> None:
         self.id = new_id()
         self.env = env
         self.record = record
         self.workflow = workflow
-        self.context = context
+        # The copies the context is made of (never changed once made, see run.Derived): the
+        # context itself is built on first use, as most runs neither render nor meet a condition
+        # before the first read, and a server's runs are mostly never read.
+        self._subscriber = subscriber
+        self._actor = actor
+        self._tenant = tenant
+        self._context: dict[str, Any] | None = None
         self.created_at = now
         self.jobs: list[Job] = []
         # (topicKey, subscription identifier) when the subscriber was reached through a topic
@@ -107,13 +134,27 @@ class Notification:
         self.topic: tuple[str, str] | None = None
 
     @property
+    def context(self) -> dict[str, Any]:
+        """What templates and conditions see (a digest adds its `step` and `steps` to it)."""
+        context = self._context
+        if context is None:
+            record = self.record
+            context = self._context = {
+                "payload": record.payload,
+                "subscriber": self._subscriber,
+                "actor": self._actor,
+                "tenant": self._tenant,
+                "transactionId": record.transaction_id,
+            }
+        return context
+
+    @property
     def subscriber(self) -> dict[str, Any]:
-        subscriber: dict[str, Any] = self.context["subscriber"]
-        return subscriber
+        return self._subscriber
 
     @property
     def subscriber_id(self) -> str:
-        return str(self.context["subscriber"]["subscriberId"])
+        return str(self._subscriber["subscriberId"])
 
     @property
     def transaction_id(self) -> str:
@@ -135,6 +176,7 @@ class Message:
         "job",
         "last_read",
         "last_seen",
+        "listed",
         "notification",
         "provider_id",
         "read",
@@ -159,6 +201,7 @@ class Message:
         self.seen = False
         self.read = False
         self.deleted = False
+        self.listed = True  # in env.messages (retention.py takes it out)
         self.last_seen: float | None = None
         self.last_read: float | None = None
         self.action: dict[str, Any] | None = None

@@ -14,6 +14,7 @@ from .model import BY_GLOBAL_PREFERENCE, BY_WORKFLOW_DEFAULT, BY_WORKFLOW_PREFER
 
 if TYPE_CHECKING:
     from .._model.entities import Workflow
+    from .steps import StepPlan
 
 
 def workflow_default(workflow: Workflow, channel: str) -> bool:
@@ -25,13 +26,27 @@ def workflow_default(workflow: Workflow, channel: str) -> bool:
     return bool(every.get("enabled", True))
 
 
-def resolve(workflow: Workflow, subscriber: dict[str, Any], channel: str) -> tuple[bool, str]:
-    """(enabled, level): level is `critical`, `readOnly`, `subscriber_workflow`,
-    `subscriber_global` or `workflow`."""
+def preset(workflow: Workflow, channel: str) -> tuple[bool, str] | None:
+    """(enabled, level) when the workflow alone decides (`critical`, or a default subscribers
+    cannot override); None when the subscriber's preferences count."""
     if workflow.critical:
         return True, "critical"
     if ((workflow.preferences or {}).get("all") or {}).get("readOnly"):
         return workflow_default(workflow, channel), "readOnly"
+    return None
+
+
+def by_workflow(workflow: Workflow, channel: str) -> tuple[bool, str]:
+    """(enabled, level) for a subscriber without stored preferences."""
+    return workflow_default(workflow, channel), "workflow"
+
+
+def resolve(workflow: Workflow, subscriber: dict[str, Any], channel: str) -> tuple[bool, str]:
+    """(enabled, level): level is `critical`, `readOnly`, `subscriber_workflow`,
+    `subscriber_global` or `workflow`."""
+    fixed = preset(workflow, channel)
+    if fixed is not None:
+        return fixed
     stored = subscriber.get("preferences") or {}
     own = (stored.get("workflows") or {}).get(workflow.workflow_id) or {}
     if isinstance(own.get(channel), bool):
@@ -39,7 +54,18 @@ def resolve(workflow: Workflow, subscriber: dict[str, Any], channel: str) -> tup
     global_channels = stored.get("channels") or {}
     if isinstance(global_channels.get(channel), bool):
         return global_channels[channel], "subscriber_global"
-    return workflow_default(workflow, channel), "workflow"
+    return by_workflow(workflow, channel)
+
+
+def of_step(workflow: Workflow, step: StepPlan, subscriber: dict[str, Any]) -> tuple[bool, str]:
+    """`resolve` for a compiled step, with what the workflow alone decides read from the step
+    (the same answer: a subscriber without preferences gets the workflow's default)."""
+    fixed = step.preset
+    if fixed is not None:
+        return fixed
+    if not subscriber.get("preferences"):
+        return step.by_default
+    return resolve(workflow, subscriber, step.type)
 
 
 DETAILS = {

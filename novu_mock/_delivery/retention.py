@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._model.environment import Environment
+    from .model import Message
 
 
 def trim(env: Environment, limit: int) -> None:
@@ -22,6 +23,8 @@ def trim(env: Environment, limit: int) -> None:
     the messages they still have (a notification dropped takes its messages with it)."""
     messages = env.messages
     if len(messages) > limit:
+        for message in messages[: len(messages) - limit]:
+            message.listed = False  # its job still shows it in the activity feed
         del messages[: len(messages) - limit]
     notifications = env.notifications
     retired = env.retired
@@ -32,14 +35,35 @@ def trim(env: Environment, limit: int) -> None:
     # A run held at a delay or digest still needs its notification: it is retired, and let go
     # (with the messages its run made meanwhile) once the run has ended.
     held = {run.notification for run in env.suspended} if env.suspended else set()
-    gone = set()
+    doomed: set[Message] = set()
     for notification in [*dropped, *retired]:
         if notification in held:
             retired.add(notification)
             continue
         retired.discard(notification)
-        gone.add(notification)
         for job in notification.jobs:
-            job.message = None  # cuts notification -> job -> message -> notification
-    if gone:
-        messages[:] = [m for m in messages if m.notification not in gone]
+            message = job.message
+            if message is not None:
+                job.message = None  # cuts notification -> job -> message -> notification
+                if message.listed:
+                    doomed.add(message)
+    if doomed:
+        _remove(messages, doomed)
+
+
+def _remove(messages: list[Message], doomed: set[Message]) -> None:
+    """Take `doomed` (all in `messages`) out of `messages`, keeping the order. They are the
+    messages of the oldest notifications, so nearly always at the front: the scan stops at the
+    last of them, where rebuilding the list cost a pass over up to `limit` messages per trim."""
+    left = len(doomed)
+    kept: list[Message] = []
+    for index, message in enumerate(messages):
+        if message in doomed:
+            message.listed = False
+            left -= 1
+            if not left:
+                messages[: index + 1] = kept
+                return
+        else:
+            kept.append(message)
+    raise AssertionError("a doomed message was not listed")  # pragma: no cover

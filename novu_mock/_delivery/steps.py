@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from .._model.entities import step_ids
 from .conditions import Condition, compile_condition
+from .preferences import by_workflow, preset
 from .templates import Template, compile_template
 
 if TYPE_CHECKING:
     from .._model.entities import Workflow
 
 CONTENT_FIELDS = ("subject", "body", "avatar")
+CHANNEL_STEPS = frozenset(("in_app", "email", "sms", "chat", "push"))
+HOLDING_STEPS = frozenset(("delay", "digest"))
 _EMPTY = ("", "", "", "")
 
 
@@ -20,10 +23,13 @@ class StepPlan:
 
     __slots__ = (
         "active",
+        "by_default",
+        "channel",
         "condition",
         "db_id",
         "index",
         "name",
+        "preset",
         "step_id",
         "templates",
         "type",
@@ -55,6 +61,11 @@ class StepPlan:
         self.condition: Condition | None = (
             compile_condition(rule) if rule not in (None, {}) else None
         )
+        # What preferences.resolve answers from the workflow alone, worked out once per step
+        # (a changed workflow is a new Workflow object, with a new plan).
+        self.channel = self.type in CHANNEL_STEPS
+        self.preset = preset(workflow, self.type)  # critical or readOnly: subscribers can't
+        self.by_default = by_workflow(workflow, self.type)  # a subscriber without preferences
 
     def render(self, context: dict[str, Any]) -> tuple[str, str, str, str]:
         """(subject, body, avatar, redirect url); a step without content renders empty."""
@@ -65,12 +76,15 @@ class StepPlan:
 
 
 class WorkflowPlan:
-    """Every step of a workflow, compiled; built once per workflow object."""
+    """Every step of a workflow, compiled; built once per workflow object. `active` is the
+    steps a run takes; `holds` whether one of them can suspend it (a delay or digest)."""
 
-    __slots__ = ("steps",)
+    __slots__ = ("active", "holds", "steps")
 
     def __init__(self, workflow: Workflow) -> None:
         self.steps = [StepPlan(workflow, i, sid) for i, sid in enumerate(step_ids(workflow))]
+        self.active = tuple(step for step in self.steps if step.active)
+        self.holds = any(step.type in HOLDING_STEPS for step in self.active)
 
 
 def plan_of(workflow: Workflow) -> WorkflowPlan:
