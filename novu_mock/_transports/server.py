@@ -148,6 +148,7 @@ class OneSend(asyncio.Transport):
         self.transport = transport
         self.protocol = protocol
         self.held = b""
+        self.held_for: object = None  # the request cycle whose head was held
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self.held:
@@ -157,10 +158,12 @@ class OneSend(asyncio.Transport):
             if (
                 data
                 and cycle is not None
+                and cycle is not self.held_for
                 and cycle.response_started
                 and not cycle.response_complete
             ):
-                self.held = bytes(data)  # the head: its body follows in this same send()
+                # The response's first write, its head: its body follows in this same send().
+                self.held, self.held_for = bytes(data), cycle
                 return
         self.transport.write(data)
 
