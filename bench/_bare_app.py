@@ -1,5 +1,6 @@
 """The server-side floor: a bare Starlette app on the same uvicorn settings as `novu-mock serve`
-that only reads the body, parses its JSON and answers a canned body of the mock's size.
+(`uvicorn_config`: the same HTTP protocol class, loop, logging and limits) that only reads the
+body, parses its JSON and answers a canned body of the mock's size.
 
 Run as `python -m bench._bare_app CANNED_FILE`; prints `listening on http://127.0.0.1:PORT`."""
 
@@ -14,6 +15,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from novu_mock._transports.server import uvicorn_config
 
 
 class _Canned:
@@ -44,8 +47,9 @@ def main(path: str) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", server_header=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    # The same settings as the mock's server: a change to them (a faster HTTP parser, say) moves
+    # both sides of the ratio.
+    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -242,6 +242,9 @@ def _serve(args: argparse.Namespace) -> int:
     # re-raises the signal to the previous handler: KeyboardInterrupt or SystemExit here, both
     # a clean stop with one "stopped" line.
     signal.signal(signal.SIGTERM, _terminate)
+    # A bulk allocates tens of thousands of short-lived objects: at the default 700 the young
+    # generation was collected ~4 times per bulk (10% of its time); 20,000 makes it ~0.1.
+    gc.set_threshold(20_000, 10, 10)
     threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
     raise_open_files_limit()
     server = build_server(

@@ -19,6 +19,7 @@ from conftest import FIXTURES
 from test_cli import serve as _serve
 
 from novu_mock import MockServer, NovuMock
+from novu_mock._transports.server import OneSend
 
 
 @contextmanager
@@ -151,6 +152,23 @@ def test_a_connection_that_sends_no_head_in_time_is_closed() -> None:
         sock.close()
 
 
+def test_an_idle_keep_alive_connection_is_closed_a_timeout_after_its_last_response() -> None:
+    # The timer set when the connection opened fires before then: it must wait out the rest.
+    with serve("--header-timeout", "1") as (_, url):
+        parts = httpx.URL(url)
+        sock = socket.create_connection((parts.host, parts.port or 80))
+        sock.settimeout(8)
+        time.sleep(0.6)
+        sock.sendall(
+            f"GET /_mock/health HTTP/1.1\r\nHost: {parts.netloc.decode()}\r\n\r\n".encode()
+        )
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        answered = time.monotonic()
+        assert sock.recv(100) == b""  # closed by the server, not by uvicorn's 5 s keep-alive
+        assert 0.8 < time.monotonic() - answered < 4
+        sock.close()
+
+
 def test_health_answers_when_slow_connections_fill_the_cap() -> None:
     with serve("--max-connections", "50") as (_, url):
         parts = httpx.URL(url)
@@ -267,3 +285,66 @@ def test_ipv6_loopback_host_is_accepted() -> None:
         port = httpx.URL(url).port
         assert _raw(url, "GET", "/_mock/health", {"Host": f"[::1]:{port}"})[0] == 200
         assert _raw(url, "GET", "/_mock/health", {"Host": f"evil:{port}"})[0] == 403
+
+
+# -- 10. one send() per response ----------------------------------------------------------------
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.sent.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+class _Cycle:
+    response_started = False
+    response_complete = False
+
+
+class _Protocol:
+    cycle: _Cycle | None = None
+
+
+def _one_send() -> tuple[OneSend, _Transport, _Protocol]:
+    transport, protocol = _Transport(), _Protocol()
+    return OneSend(transport, protocol), transport, protocol  # type: ignore[arg-type]
+
+
+def test_a_response_head_leaves_with_its_body() -> None:
+    sender, transport, protocol = _one_send()
+    protocol.cycle = _Cycle()
+    sender.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # before the response: not held
+    assert transport.sent == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    protocol.cycle.response_started = True
+    sender.write(b"HTTP/1.1 201 \r\n\r\n")
+    assert len(transport.sent) == 1  # held for its body
+    sender.write(b"{}")
+    sender.write(b"more")  # a streamed body's next chunk is not held
+    assert transport.sent[1:] == [b"HTTP/1.1 201 \r\n\r\n{}", b"more"]
+
+
+def test_a_held_head_is_sent_at_the_response_end_or_close_and_dropped_on_abort() -> None:
+    sender, transport, protocol = _one_send()
+    for end in ("empty body", "close", "abort"):
+        protocol.cycle = _Cycle()  # one per request
+        protocol.cycle.response_started = True
+        sender.write(f"HTTP/1.1 {end}\r\n\r\n".encode())
+        if end == "empty body":
+            protocol.cycle.response_complete = True
+            sender.write(b"")  # the end of a response without a body (204, HEAD)
+        elif end == "close":
+            sender.close()
+        else:
+            sender.abort()
+    assert transport.sent == [b"HTTP/1.1 empty body\r\n\r\n", b"HTTP/1.1 close\r\n\r\n"]
+    assert transport.closed and transport.aborted

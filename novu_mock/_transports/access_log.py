@@ -46,6 +46,8 @@ class AccessLog:
         self.stream = stream
 
     def __call__(self, call: Call, reply: Reply, ms: float) -> None:
+        if self.quiet and not reply.warning:
+            return  # nothing to write (and no flush of an empty buffer per request)
         stream = self.stream or sys.stdout
         if not self.quiet:
             status = {"drop": "dropped", "timeout": "stalled"}.get(reply.connection or "", "")

@@ -43,7 +43,7 @@ class _Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        headers = call_headers(scope["headers"])
+        headers: dict[str, str] = scope.get(HEADERS) or call_headers(scope["headers"])
         length = headers.get("content-length", "")
         declared = int(length) if length.isdigit() else None
         read = await read_body(receive, body_limit(normalise(path)), declared)
@@ -115,6 +115,7 @@ async def _disconnected(receive: Receive) -> None:
 
 
 HOLDS = "novu_mock.holds"  # the scope key of the serving run's Holds (live servers only)
+HEADERS = "novu_mock.headers"  # the call's headers as the server's guard read them (one parse)
 
 
 class Holds:

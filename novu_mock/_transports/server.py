@@ -19,7 +19,7 @@ from uvicorn.protocols.utils import get_path_with_query_string
 
 from .._core.errors import NovuError, error_reply
 from .._model.clock import iso_utc
-from .asgi import HOLDS, Holds, call_headers, raw_headers
+from .asgi import HEADERS, HOLDS, Holds, call_headers, raw_headers
 from .guard import Guard
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class GuardedApp:
             )
             await send({"type": "http.response.body", "body": reply.body})
             return
-        await self.app({**scope, HOLDS: self.holds}, receive, send)
+        await self.app({**scope, HOLDS: self.holds, HEADERS: headers}, receive, send)
 
 
 def connection_limits(wanted: int = MAX_CONNECTIONS) -> tuple[int, int]:
@@ -134,6 +134,81 @@ def raise_open_files_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+class OneSend(asyncio.Transport):
+    """A connection's transport that sends a response's head with its body, in one send() (one
+    TCP segment) instead of two: uvicorn's h11 protocol writes them separately, and on loopback
+    each send is a system call that costs more than the head's own handling.
+
+    Only the head is held (the first write once the response has started), and only until the
+    next write, the response's end or the connection's close, whichever comes first; an
+    interim `100 Continue` or a streamed body is not held."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: H11Protocol) -> None:
+        super().__init__()
+        self.transport = transport
+        self.protocol = protocol
+        self.held = b""
+        self.held_for: object = None  # the request cycle whose head was held
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.held:
+            data, self.held = self.held + data, b""
+        else:
+            cycle = self.protocol.cycle
+            if (
+                data
+                and cycle is not None
+                and cycle is not self.held_for
+                and cycle.response_started
+                and not cycle.response_complete
+            ):
+                # The response's first write, its head: its body follows in this same send().
+                self.held, self.held_for = bytes(data), cycle
+                return
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.held:
+            data, self.held = self.held, b""
+            self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def abort(self) -> None:
+        self.held = b""
+        self.transport.abort()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.transport.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self.transport.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self.transport.is_reading()
+
+    def get_write_buffer_size(self) -> int:
+        return self.transport.get_write_buffer_size() + len(self.held)
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self.transport.set_write_buffer_limits(high, low)
+
+    def can_write_eof(self) -> bool:
+        return self.transport.can_write_eof()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self.transport.write_eof()
+
+
 def protocol_class(header_timeout: float, max_connections: int) -> type[H11Protocol]:
     """uvicorn's h11 protocol with a header-read timeout and a cap on open connections.
 
@@ -146,19 +221,29 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
 
     class Guarded(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+        _head_since = 0.0
 
         def waiting_for_head(self) -> bool:
             return self.cycle is None or self.cycle.response_complete
 
         def _start_head_timer(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-            self._head_timer = self.loop.call_later(header_timeout, self._head_expired)
+            # One pending timer per connection, re-armed when it fires early: a keep-alive
+            # connection's every response then costs a clock read, not a cancel and a new timer.
+            self._head_since = self.loop.time()
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_at(
+                    self._head_since + header_timeout, self._head_expired
+                )
 
         def _head_expired(self) -> None:
             self._head_timer = None
-            if self.waiting_for_head() and not self.transport.is_closing():
-                self.transport.close()
+            if not self.waiting_for_head() or self.transport.is_closing():
+                return  # busy with a request: re-armed when its response completes
+            due = self._head_since + header_timeout
+            if self.loop.time() < due:  # a response completed since the timer was set
+                self._head_timer = self.loop.call_at(due, self._head_expired)
+                return
+            self.transport.close()
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             if len(order) >= max_connections:
@@ -168,7 +253,7 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
                     return
                 order.pop(victim, None)
                 victim.transport.abort()
-            super().connection_made(transport)
+            super().connection_made(OneSend(transport, self))
             order[self] = None
             self._start_head_timer()
 
@@ -181,6 +266,7 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
                 super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
+            self.transport.flush()  # type: ignore[attr-defined]
             super().on_response_complete()
             if not self.transport.is_closing():
                 self._start_head_timer()
@@ -200,6 +286,26 @@ class StoppingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+def uvicorn_config(
+    app: ASGIApp, header_timeout: float = HEADER_TIMEOUT, max_connections: int = MAX_CONNECTIONS
+) -> uvicorn.Config:
+    """uvicorn's settings for a live server (bench/_bare_app.py runs its floor on the same)."""
+    cap, backlog = connection_limits(max_connections)
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        # uvicorn's access log is off (its logger filters every line at this level, after
+        # formatting its arguments); `serve` writes its own (access_log.py).
+        access_log=False,
+        # Nothing reads the client's address or scheme: X-Forwarded-* would change nothing.
+        proxy_headers=False,
+        server_header=False,
+        lifespan="off",
+        http=protocol_class(header_timeout, cap),
+        backlog=backlog,
+    )
+
+
 def build_server(
     engine: Engine,
     app: ASGIApp,
@@ -213,15 +319,7 @@ def build_server(
     host, port = sock.getsockname()[:2]
     holds = Holds()
     guarded = GuardedApp(app, engine, Guard(host, port, allowed_hosts), holds)
-    cap, backlog = connection_limits(max_connections)
-    config = uvicorn.Config(
-        guarded,
-        log_level="warning",
-        server_header=False,
-        lifespan="off",
-        http=protocol_class(header_timeout, cap),
-        backlog=backlog,
-    )
+    config = uvicorn_config(guarded, header_timeout, max_connections)
     return StoppingServer(config, holds)
 
 
