@@ -26,7 +26,9 @@ _ARENAS = pytest.mark.xfail(
     reason="issue 11: with CPython's default allocator a keyless reset gives back about a third "
     "of what 1,500 throwaway environments took (arenas stay pinned); PYTHONMALLOC=malloc meets "
     "the bound (next test, docs/server.md)",
-    strict=False,  # how many arenas stay varies from run to run (+17 to +58 MB at 5,000 keys)
+    # How many arenas stay varies from run to run: +17 to +58 MB at 5,000 keys before seeds were
+    # shared, +14.7 and +17.8 MB since (a throwaway key allocates about half as much).
+    strict=False,
 )
 
 
@@ -57,7 +59,9 @@ def _throwaway(bounded: Any, env: dict[str, str] | None = None) -> None:
     # server collects what its frozen generation held and trims the heap (malloc_trim, glibc).
     with bounded.served(env=env) as server:
         start, grown, end, regrown, last = bounded.throwaway_keys(server, 1500)
-    assert grown - start >= 10 * MB, (start / MB, grown / MB)  # the environments were there
+    # The environments were there (each with a trigger and its records; a new environment
+    # itself is small since environments copy from a shared seed only the stores they use).
+    assert grown - start >= 3 * MB, (start / MB, grown / MB)
     assert regrown - grown <= 10 * MB, (start / MB, grown / MB, regrown / MB)  # reused
     assert end - start <= 10 * MB, (start / MB, grown / MB, end / MB)
     assert last - start <= 10 * MB, (start / MB, last / MB)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import heapq
 import os
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 from .._delivery.run import settle, settle_all
 from .._fixtures import RUNTIME_API_KEYS, FixtureError, fault_problems, load, problems_of
 from .._model.clock import Clock, iso_utc
-from .._model.environment import Environment
+from .._model.environment import Environment, Seed
 from .._model.masks import Masks
 from .._model.records import Journal, RequestRecord, TriggerRecord
 from .._model.scheduler import Timeline
@@ -89,6 +90,7 @@ class Engine:
         if max_environments is not None and max_environments < 1:
             raise ValueError("max_environments must be a positive number, or None")
         self._documents: list[Mapping[str, Any]] = [f.document for f in load(fixtures)]
+        self._seed: Seed | None = None  # the documents compiled once (`_seeded`)
         keys = set(api_keys or ())
         for doc in self._documents:
             keys.update(doc.get("apiKeys") or ())
@@ -126,7 +128,7 @@ class Engine:
             # Seeded at the moment of the call that created it, so its items never look newer
             # than what that call creates.
             seeded = self.clock.now() if now is None else now
-            env = Environment(key, self._documents, seeded, journal_limit=self.journal_limit)
+            env = Environment(key, self._seeded(), seeded, journal_limit=self.journal_limit)
             env.masked = self.masks.of(key)
 
             env.scheduler.timeline = self.timeline
@@ -137,6 +139,13 @@ class Engine:
                     dropped.discard()
                     self.masks.drop(gone)
             return env
+
+    def _seeded(self) -> Seed:
+        """The fixture documents as a seed: compiled once, shared with every engine built from
+        the same documents; a change of the documents (`add_fixtures`, `restart`) drops it."""
+        if self._seed is None:
+            self._seed = Seed.of(self._documents)
+        return self._seed
 
     @property
     def lock(self) -> Any:
@@ -333,11 +342,13 @@ class Engine:
                 if key is None and (self.api_keys is None or env.key not in self.api_keys):
                     del self._environments[env.key]
                 else:
-                    fresh = env.fresh(self._documents, now)
+                    fresh = env.fresh(self._seeded(), now)
                     fresh.scheduler.timeline = self.timeline
                     self._environments[env.key] = fresh
             if key is None:
                 self.masks.forget(set(self._environments))
+                # A dict never shrinks: thousands of dropped keys would keep their table.
+                self._environments = OrderedDict(self._environments)
         if key is None and self.after_full_reset is not None:
             self.after_full_reset()
 
@@ -346,6 +357,7 @@ class Engine:
         plugin's session server between tests)."""
         with self._lock:
             self._documents[:] = documents
+            self._seed = None
             for env in self._environments.values():
                 env.discard()  # its pending work goes with it
             self._environments.clear()
@@ -368,7 +380,9 @@ class Engine:
                 env.own_fixtures.append(doc)
                 env.merge(doc, now)
             else:
-                self._documents.append(doc)
+                # A copy: seeds are compiled from it later, after the caller may have changed it.
+                self._documents.append(copy.deepcopy(dict(doc)))
+                self._seed = None
                 for each in self._environments.values():
                     each.merge(doc, now)
             self._faults.merge(doc, env, self._environments.values(), self._documents)

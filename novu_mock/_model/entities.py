@@ -7,7 +7,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .values import object_id
+from .values import json_copy, object_id
 
 SUBSCRIBER_FIELDS = (
     "email",
@@ -76,6 +76,19 @@ class Workflow:
         self.id = object_id()
         self.created_at = now
 
+    def clone(self, now: str) -> Workflow:
+        """This workflow in another environment (a seed's, see environment.py): its own id and
+        creation time; the definition (steps, schema, overrides, preferences), which no write
+        changes in place (a change replaces the Workflow), and the compiled validator are
+        shared. The delivery plan points back at its workflow: each twin builds its own."""
+        twin = Workflow.__new__(Workflow)
+        for name in Workflow.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin.delivery_plan = None
+        twin.id = object_id()
+        twin.created_at = now
+        return twin
+
     def validator(self) -> Any:
         """The compiled JSON Schema validator of `payload_schema` (built on first use)."""
         if self._validator is None:
@@ -117,6 +130,10 @@ class Topic:
         self.created_at = now
         self.updated_at = now
 
+    def clone(self, now: str) -> Topic:
+        """This topic in another environment: its own id, stamps and members."""
+        return Topic(self.key, self.name, self.members, now)
+
     def rename(self, name: str, now: str) -> None:
         if name != self.name:
             self.name = name
@@ -155,6 +172,16 @@ def new_subscriber(subscriber_id: str, fields: Mapping[str, Any], now: str) -> S
     entity["createdAt"] = now
     entity["updatedAt"] = now
     return entity
+
+
+def cloned(entity: dict[str, Any], now: str) -> dict[str, Any]:
+    """A seed's subscriber or tenant in another environment: its own `_id` and stamps. Its
+    nested values are shared: every write below replaces a nested value, never changes it in
+    place (`apply_preferences` copies the preferences it changes)."""
+    twin = dict(entity)
+    twin["_id"] = object_id()
+    twin["createdAt"] = twin["updatedAt"] = now
+    return twin
 
 
 def apply_fields(
@@ -265,7 +292,9 @@ def apply_preferences(
 ) -> None:
     """Merge channel switches into a subscriber's global preferences (and its `schedule`), or,
     with `workflow_id`, into that workflow's preferences."""
-    stored = entity.setdefault("preferences", {})
+    # A copy, replaced whole: the stored one may be shared with a seed (`cloned`).
+    stored = json_copy(entity.get("preferences") or {})
+    entity["preferences"] = stored
     if workflow_id is not None:
         stored.setdefault("workflows", {}).setdefault(workflow_id, {}).update(channels or {})
     else:

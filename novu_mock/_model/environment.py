@@ -7,11 +7,18 @@ faults. A reset replaces the whole object, so nothing of a key can outlive it.
 
 Every change to the stores goes through a method here (one write path per kind of change),
 whoever asks: the HTTP handlers, the trigger pipeline, a fixture merge or `NovuMock.add_*`.
+
+Seeding is paid once per set of fixture documents, not per environment (issues 11 and 18): a
+`Seed` merges the documents once into template stores, and an environment copies a store from
+it only when something first reads or writes that store (a trigger reads the workflows and
+subscribers; most throwaway keys never see their topics or tenants). A copy has its own ids and
+is stamped with the environment's creation time, exactly as a merge at that moment would be.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -25,6 +32,7 @@ from .entities import (
     apply_fields,
     apply_preferences,
     apply_recipient,
+    cloned,
     drop_channel,
     new_subscriber,
     new_tenant,
@@ -35,16 +43,105 @@ from .entities import (
 from .integrations import DEFAULT_INTEGRATIONS, Integrations
 from .records import Journal, RequestRecord, TriggerRecord
 from .scheduler import Scheduler
-from .values import mask_key, object_id
+from .values import json_copy, mask_key, object_id
+
+
+class Seed:
+    """Fixture documents merged once into template stores that environments copy from.
+
+    Nothing ever writes to a seed after `compile`: an environment's store is a copy (see
+    `Environment`), so one seed serves every environment of every engine built from the same
+    documents, and no environment's write can reach another's.
+    """
+
+    __slots__ = ("documents", "stores")
+
+    def __init__(self, documents: Sequence[Mapping[str, Any]], stores: Environment) -> None:
+        self.documents = tuple(documents)  # kept alive: the cache's key is their identity
+        self.stores = stores
+
+    @staticmethod
+    def compile(documents: Iterable[Mapping[str, Any]]) -> Seed:
+        """The stores of validated fixture documents, merged in order."""
+        documents = list(documents)
+        template = Environment(None, _EMPTY, 0.0, ids=("", ""))
+        seeded = documents
+        if not any("integrations" in doc for doc in documents):
+            # Fixtures that never mention integrations get one active per channel.
+            seeded = [{"integrations": list(DEFAULT_INTEGRATIONS)}, *documents]
+        for doc in seeded:
+            template.merge(doc, 0.0)
+        return Seed(documents, template)
+
+    @staticmethod
+    def of(documents: Sequence[Mapping[str, Any]]) -> Seed:
+        """The seed of these documents, compiled on first use. Keyed by the documents'
+        identity: `load` hands every engine built from the same files the same validated
+        documents (one pytest session's per-test engines), and nothing changes them."""
+        key = tuple(map(id, documents))
+        with _SEEDS_LOCK:
+            seed = _SEEDS.get(key)
+            if seed is not None and all(map(_same, seed.documents, documents)):
+                _SEEDS.move_to_end(key)
+                return seed
+        seed = Seed.compile(documents)
+        with _SEEDS_LOCK:
+            _SEEDS[key] = seed
+            while len(_SEEDS) > _SEEDS_KEPT:
+                _SEEDS.popitem(last=False)
+        return seed
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b
+
+
+# The last few seeds compiled (a suite may alternate between a few fixture sets).
+_SEEDS: OrderedDict[tuple[int, ...], Seed] = OrderedDict()
+_SEEDS_LOCK = threading.Lock()
+_SEEDS_KEPT = 8
 
 
 class Environment:
     """Everything one API key sees and leaves behind."""
 
+    # Slots: thousands of throwaway keys each hold one (issue 11); no per-instance dict.
+    __slots__ = (
+        "_idempotency",
+        "_integrations",
+        "_retired",
+        "_seed",
+        "_seeded_at",
+        "_subscribers",
+        "_tenants",
+        "_topics",
+        "_upstream_ids",
+        "_workflows",
+        "buckets",
+        "deleted_subscribers",
+        "faults",
+        "id",
+        "journal",
+        "key",
+        "masked",
+        "messages",
+        "notifications",
+        "organization_id",
+        "outcome_hits",
+        "outcomes",
+        "own_fixtures",
+        "pending",
+        "processed",
+        "rate_limits",
+        "scheduler",
+        "settings",
+        "suspended",
+    )
+
     def __init__(
         self,
         key: str | None,
-        fixtures: Iterable[Mapping[str, Any]],
+        fixtures: Seed | Iterable[Mapping[str, Any]],
         now: float,
         *,
         journal_limit: int | None = None,
@@ -62,7 +159,9 @@ class Environment:
         # Fixture documents posted for this key only (dropped by its reset).
         self.own_fixtures: list[Mapping[str, Any]] = []
         # The per-key state of the policies (_policies/), which alone read and write it:
-        self.idempotency: OrderedDict[str, Any] = OrderedDict()  # Idempotency-Key -> entry
+        # Idempotency-Key -> entry (`idempotency`: an empty OrderedDict is 400 bytes, made
+        # on first use)
+        self._idempotency: OrderedDict[str, Any] | None = None
         self.buckets: dict[str, Any] = {}  # rate-limit category -> token bucket
         self.faults: list[Any] | None = None  # armed fault rules; None until first armed
         # Delivery (messages) and the scheduler (pending jobs, clock hook) add their state here.
@@ -73,29 +172,98 @@ class Environment:
         # held runs, an insertion-ordered set (a resume or cancel leaves it in O(1))
         self.suspended: dict[Any, None] = {}
         # notifications past the journal limit whose run is still held (_delivery/retention.py)
-        self.retired: set[Any] = set()
+        self._retired: set[Any] | None = None  # `retired`, made on first use
         # In a proxy's shadow (DESIGN 11): the upstream's ids and this environment's ids for the
         # same things, newest last, so a reset or an eviction forgets them with the rest.
-        self.upstream_ids: OrderedDict[str, str] = OrderedDict()
-        self.workflows: dict[str, Workflow] = {}
-        self.subscribers: dict[str, Subscriber] = {}
+        self._upstream_ids: OrderedDict[str, str] | None = None  # `upstream_ids`, on first use
         # Novu soft-deletes subscribers; a bulk create revives them (counted as updated).
         self.deleted_subscribers: dict[str, Subscriber] = {}
-        self.tenants: dict[str, Tenant] = {}
-        self.topics: dict[str, Topic] = {}
-        self.outcomes: list[dict[str, Any]] = []
         self.outcome_hits: dict[str, int] = {}  # by canonical JSON: unused-outcome reports
-        self.settings: dict[str, Any] = {"recipientValidation": True}
-        self.rate_limits: dict[str, float] | None = None
         # Time (DESIGN 10): pending delay and digest jobs (the engine's timeline runs them).
         self.scheduler = Scheduler()
-        self.integrations = Integrations(self.id, self.organization_id)
-        fixtures = list(fixtures)
-        if not any("integrations" in doc for doc in fixtures):
-            # Fixtures that never mention integrations get one active per channel.
-            fixtures.insert(0, {"integrations": list(DEFAULT_INTEGRATIONS)})
-        for doc in fixtures:
-            self.merge(doc, now)
+        # The stores: None until first used, then a copy of the seed's (see the properties).
+        seed = fixtures if isinstance(fixtures, Seed) else Seed.compile(fixtures)
+        self._seed = seed
+        self._seeded_at: float | str = now  # its stamp (a string) once a store is copied
+        self._workflows: dict[str, Workflow] | None = None
+        self._subscribers: dict[str, Subscriber] | None = None
+        self._tenants: dict[str, Tenant] | None = None
+        self._topics: dict[str, Topic] | None = None
+        self._integrations: Integrations | None = None
+        # Read on every trigger and never changed in place (`merge` replaces them): shared
+        # with the seed until then.
+        self.outcomes: list[dict[str, Any]] = seed.stores.outcomes
+        self.settings: dict[str, Any] = seed.stores.settings
+        self.rate_limits: dict[str, float] | None = seed.stores.rate_limits
+
+    @property
+    def idempotency(self) -> OrderedDict[str, Any]:
+        if self._idempotency is None:
+            self._idempotency = OrderedDict()
+        return self._idempotency
+
+    @property
+    def retired(self) -> set[Any]:
+        if self._retired is None:
+            self._retired = set()
+        return self._retired
+
+    @property
+    def upstream_ids(self) -> OrderedDict[str, str]:
+        if self._upstream_ids is None:
+            self._upstream_ids = OrderedDict()
+        return self._upstream_ids
+
+    # -- the stores, copied from the seed on first use ----------------------------------------
+
+    def _stamp(self) -> str:
+        """The creation time of this environment, as its seeded items show it."""
+        if not isinstance(self._seeded_at, str):
+            self._seeded_at = iso_utc(self._seeded_at)
+        return self._seeded_at
+
+    @property
+    def workflows(self) -> dict[str, Workflow]:
+        if self._workflows is None:
+            stamp = self._stamp()
+            seeded = self._seed.stores._workflows or {}
+            self._workflows = {k: w.clone(stamp) for k, w in seeded.items()}
+        return self._workflows
+
+    @property
+    def subscribers(self) -> dict[str, Subscriber]:
+        if self._subscribers is None:
+            stamp = self._stamp()
+            seeded = self._seed.stores._subscribers or {}
+            self._subscribers = {k: cloned(s, stamp) for k, s in seeded.items()}
+        return self._subscribers
+
+    @property
+    def tenants(self) -> dict[str, Tenant]:
+        if self._tenants is None:
+            stamp = self._stamp()
+            seeded = self._seed.stores._tenants or {}
+            self._tenants = {k: cloned(t, stamp) for k, t in seeded.items()}
+        return self._tenants
+
+    @property
+    def topics(self) -> dict[str, Topic]:
+        if self._topics is None:
+            stamp = self._stamp()
+            seeded = self._seed.stores._topics or {}
+            self._topics = {k: t.clone(stamp) for k, t in seeded.items()}
+        return self._topics
+
+    @property
+    def integrations(self) -> Integrations:
+        if self._integrations is None:
+            seeded = self._seed.stores._integrations
+            if seeded is None:
+                self._integrations = Integrations(self.id, self.organization_id)
+            else:
+                stamp = self._stamp()
+                self._integrations = seeded.clone(self.id, self.organization_id, stamp)
+        return self._integrations
 
     def discard(self) -> None:
         """Let go of everything this environment holds: its records point back at it, so
@@ -107,11 +275,10 @@ class Environment:
         self.notifications.clear()
         self.messages.clear()
         self.suspended.clear()
-        self.retired.clear()
-        self.idempotency.clear()
+        self._retired = self._idempotency = self._upstream_ids = None
         self.scheduler.clear()  # its pending work goes with it
 
-    def fresh(self, fixtures: Iterable[Mapping[str, Any]], now: float) -> Environment:
+    def fresh(self, fixtures: Seed | Iterable[Mapping[str, Any]], now: float) -> Environment:
         """A new environment of the same key, ids and mask, seeded from `fixtures` (a reset)."""
         env = Environment(
             self.key,
@@ -142,8 +309,11 @@ class Environment:
             )
         for spec in doc.get("integrations") or []:
             self.integrations.seed(spec, stamp)
-        self.outcomes.extend(doc.get("outcomes") or [])
-        self.settings.update(doc.get("settings") or {})
+        # New lists and dicts: the old ones may be the seed's.
+        if doc.get("outcomes"):
+            self.outcomes = [*self.outcomes, *doc["outcomes"]]
+        if doc.get("settings"):
+            self.settings = {**self.settings, **doc["settings"]}
         if "rateLimits" in doc:
             self.rate_limits = dict(doc["rateLimits"])
 
@@ -155,7 +325,7 @@ class Environment:
             "tenants": [tenant_fixture(t) for t in self.tenants.values()],
             "topics": [t.to_fixture() for t in self.topics.values()],
             "integrations": [i.to_fixture() for i in self.integrations],
-            "outcomes": copy.deepcopy(self.outcomes),
+            "outcomes": json_copy(self.outcomes),
             "settings": dict(self.settings),
         }
         if self.rate_limits is not None:
@@ -374,3 +544,15 @@ class Environment:
         for record in self.processed_records(transaction_id):
             record.canceled = True
         return True
+
+
+def _no_stores() -> Environment:
+    """The stores of the empty seed, the one a seed's template starts from."""
+    stores = Environment.__new__(Environment)
+    stores._workflows = stores._subscribers = stores._tenants = stores._topics = None
+    stores._integrations = None
+    stores.outcomes, stores.settings, stores.rate_limits = [], {"recipientValidation": True}, None
+    return stores
+
+
+_EMPTY = Seed((), _no_stores())

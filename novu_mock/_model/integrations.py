@@ -22,6 +22,8 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .values import json_copy
+
 CHANNELS = ("in_app", "email", "sms", "chat", "push")
 CHANNELS_WITH_PRIMARY = ("email", "sms")
 
@@ -246,6 +248,21 @@ class Integration:
         self.created_at = now
         self.updated_at = now
 
+    def clone(self, environment_id: str, organization_id: str, now: str) -> Integration:
+        """This integration in another environment (a seed's): its own id, environment, place
+        in the creation order, stamps and copies of its credentials and conditions."""
+        twin = Integration.__new__(Integration)
+        for name in Integration.__slots__:
+            setattr(twin, name, getattr(self, name))
+        twin.id = object_id()
+        twin.environment_id = environment_id
+        twin.organization_id = organization_id
+        twin.credentials = json_copy(self.credentials)
+        twin.conditions = json_copy(self.conditions)
+        twin.created = next(_created)
+        twin.created_at = twin.updated_at = now
+        return twin
+
     def view(self) -> dict[str, Any]:
         """The answer of Novu's API to an API-key caller: credentials are never echoed (an
         empty object, as novu-py 3.19 documents for every integrations operation)."""
@@ -290,6 +307,14 @@ class Integrations:
         self.environment_id = environment_id
         self.organization_id = organization_id
         self._items: dict[str, Integration] = {}
+
+    def clone(self, environment_id: str, organization_id: str, now: str) -> Integrations:
+        """These integrations (a seed's) in another environment, in the same order."""
+        twin = Integrations(environment_id, organization_id)
+        for integration in self._items.values():
+            copied = integration.clone(environment_id, organization_id, now)
+            twin._items[copied.id] = copied
+        return twin
 
     # -- reading ------------------------------------------------------------------------------
 

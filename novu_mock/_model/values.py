@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
+
+_ATOMS = frozenset((str, int, float, bool, type(None)))
 
 
 def object_id() -> str:
@@ -29,3 +32,16 @@ def short(value: Any, limit: int = 80) -> str:
     """`repr(value)`, cut to `limit` characters with `...`."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, atoms), several times faster than
+    `copy.deepcopy`, which remembers every object it met; anything else goes to deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [json_copy(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
