@@ -12,6 +12,7 @@ import pytest
 from novu_mock import bundled
 from novu_mock._core.engine import Engine
 from novu_mock._core.http import Call
+from novu_mock._model.clock import Clock
 from novu_mock._novu import triggers
 
 KEY = "fast-path-key"
@@ -93,7 +94,9 @@ def _run(monkeypatch: pytest.MonkeyPatch, general: bool) -> dict[str, Any]:
         if general:
             patch.setattr(triggers, "run_bulk", _general)
             patch.setattr("novu_mock._novu.events.run_bulk", _general)
-        engine = Engine([bundled("default.yaml"), EXTRA])
+        # A virtual clock: with a real one, the timer a held run arms may run the queue from
+        # its own thread at any moment, so one run's journal would show jobs the other's not.
+        engine = Engine([bundled("default.yaml"), EXTRA], clock=Clock.virtual())
         first = engine.handle(
             _call({"events": [{"name": "plain", "to": ["s0"], "transactionId": "txn-earlier"}]})
         )
