@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .model import BY_GLOBAL_PREFERENCE, BY_WORKFLOW_DEFAULT, BY_WORKFLOW_PREFERENCE
-
 if TYPE_CHECKING:
     from .._model.entities import Workflow
-    from .steps import StepPlan
+
+# Novu's execution-detail texts for a step that preferences skip (DETAILS below picks one);
+# the other texts are in model.py.
+BY_WORKFLOW_PREFERENCE = "Step filtered by subscriber workflow preferences"
+BY_GLOBAL_PREFERENCE = "Step filtered by subscriber global preferences"
+BY_WORKFLOW_DEFAULT = "Step filtered by workflow preferences"
 
 
 def workflow_default(workflow: Workflow, channel: str) -> bool:
@@ -55,17 +58,6 @@ def resolve(workflow: Workflow, subscriber: dict[str, Any], channel: str) -> tup
     if isinstance(global_channels.get(channel), bool):
         return global_channels[channel], "subscriber_global"
     return by_workflow(workflow, channel)
-
-
-def of_step(workflow: Workflow, step: StepPlan, subscriber: dict[str, Any]) -> tuple[bool, str]:
-    """`resolve` for a compiled step, with what the workflow alone decides read from the step
-    (the same answer: a subscriber without preferences gets the workflow's default)."""
-    fixed = step.preset
-    if fixed is not None:
-        return fixed
-    if not subscriber.get("preferences"):
-        return step.by_default
-    return resolve(workflow, subscriber, step.type)
 
 
 DETAILS = {

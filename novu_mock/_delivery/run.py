@@ -26,7 +26,7 @@ from .model import (
     Notification,
     Skip,
 )
-from .preferences import DETAILS, of_step
+from .preferences import DETAILS
 from .retention import trim
 from .schedule import hold
 from .steps import HOLDING_STEPS, StepPlan, plan_of
@@ -213,7 +213,7 @@ def run_channel_step(
     if step.condition is not None and not step.condition.holds(notification.context):
         job.skip, job.status = _BY_CONDITION, "skipped"
         return
-    enabled, level = of_step(notification.workflow, step, subscriber)
+    enabled, level = step.preference(notification.workflow, subscriber)
     if not enabled:
         job.skip, job.status = _BY_PREFERENCE[level], "skipped"
         return

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._model.entities import step_ids
 from .conditions import Condition, compile_condition
-from .preferences import by_workflow, preset
+from .preferences import by_workflow, preset, resolve
 from .templates import Template, compile_template
 
 if TYPE_CHECKING:
@@ -73,6 +73,15 @@ class StepPlan:
             return _EMPTY
         s, b, a, r = (t.render(context) if t is not None else "" for t in self.templates)
         return s, b, a, r
+
+    def preference(self, workflow: Workflow, subscriber: dict[str, Any]) -> tuple[bool, str]:
+        """`preferences.resolve` for this step, with what the workflow alone decides read from
+        the plan (the same answer: a subscriber without preferences gets the default)."""
+        if self.preset is not None:
+            return self.preset
+        if not subscriber.get("preferences"):
+            return self.by_default
+        return resolve(workflow, subscriber, self.type)
 
 
 class WorkflowPlan:
