@@ -20,8 +20,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from .clock import iso_utc
 from .entities import (
@@ -44,6 +44,8 @@ from .integrations import DEFAULT_INTEGRATIONS, Integrations
 from .records import Journal, RequestRecord, TriggerRecord
 from .scheduler import Scheduler
 from .values import json_copy, mask_key, object_id
+
+_T = TypeVar("_T")
 
 
 class Seed:
@@ -222,36 +224,35 @@ class Environment:
             self._seeded_at = iso_utc(self._seeded_at)
         return self._seeded_at
 
+    def _copied(
+        self, seeded: dict[str, _T] | None, clone: Callable[[_T, str], _T]
+    ) -> dict[str, _T]:
+        """This environment's own copy of a seed store, its items stamped with its creation."""
+        stamp = self._stamp()
+        return {k: clone(item, stamp) for k, item in (seeded or {}).items()}
+
     @property
     def workflows(self) -> dict[str, Workflow]:
         if self._workflows is None:
-            stamp = self._stamp()
-            seeded = self._seed.stores._workflows or {}
-            self._workflows = {k: w.clone(stamp) for k, w in seeded.items()}
+            self._workflows = self._copied(self._seed.stores._workflows, Workflow.clone)
         return self._workflows
 
     @property
     def subscribers(self) -> dict[str, Subscriber]:
         if self._subscribers is None:
-            stamp = self._stamp()
-            seeded = self._seed.stores._subscribers or {}
-            self._subscribers = {k: cloned(s, stamp) for k, s in seeded.items()}
+            self._subscribers = self._copied(self._seed.stores._subscribers, cloned)
         return self._subscribers
 
     @property
     def tenants(self) -> dict[str, Tenant]:
         if self._tenants is None:
-            stamp = self._stamp()
-            seeded = self._seed.stores._tenants or {}
-            self._tenants = {k: cloned(t, stamp) for k, t in seeded.items()}
+            self._tenants = self._copied(self._seed.stores._tenants, cloned)
         return self._tenants
 
     @property
     def topics(self) -> dict[str, Topic]:
         if self._topics is None:
-            stamp = self._stamp()
-            seeded = self._seed.stores._topics or {}
-            self._topics = {k: t.clone(stamp) for k, t in seeded.items()}
+            self._topics = self._copied(self._seed.stores._topics, Topic.clone)
         return self._topics
 
     @property
