@@ -362,6 +362,23 @@ def test_v1_credentials(api: Api) -> None:
     assert ok(api.get("/v1/subscribers/user-1"))["data"]["channels"] == []
 
 
+def test_null_credentials_are_shown_and_merged_as_an_object(api: Api) -> None:
+    # class-validator's @IsOptional lets `credentials: null` through; Novu's answer schema
+    # (ChannelCredentials) is an object, and a later merge must not fail on it.
+    created = api.post(
+        "/v2/subscribers",
+        {"subscriberId": "nul-1", "channels": [{"providerId": "fcm", "credentials": None}]},
+    )
+    assert ok(created, 201)["data"]["channels"][0]["credentials"] == {}
+    patched = ok(
+        api.patch(
+            "/v1/subscribers/nul-1/credentials",
+            {"providerId": "fcm", "credentials": {"deviceTokens": ["a"]}},
+        )
+    )
+    assert patched["data"]["channels"][0]["credentials"] == {"deviceTokens": ["a"]}
+
+
 def test_path_parameters_are_url_decoded(api: Api) -> None:
     ok(api.post("/v2/subscribers", {"subscriberId": "ada lovelace@example.com"}), 201)
     body = ok(api.get("/v2/subscribers/ada%20lovelace%40example.com"))

@@ -255,9 +255,11 @@ def put_channel(
     current = next((c for c in channels if c.get("providerId") == provider), None)
     stored = dict(credentials)
     if current is not None and merge:
-        merged = {**current.get("credentials", {}), **stored}
+        # `credentials: null` is accepted on create (class-validator's @IsOptional) and stored.
+        had = current.get("credentials") or {}
+        merged = {**had, **stored}
         tokens = [
-            *(current.get("credentials", {}).get("deviceTokens") or []),
+            *(had.get("deviceTokens") or []),
             *(stored.get("deviceTokens") or []),
         ]
         if tokens:

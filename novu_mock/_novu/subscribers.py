@@ -30,7 +30,8 @@ BULK_LIMIT = 500
 
 def channel_view(env: Environment, channel: dict[str, Any]) -> dict[str, Any]:
     view = dict(channel)
-    view.setdefault("credentials", {})
+    if view.get("credentials") is None:  # absent, or null as created: Novu answers an object
+        view["credentials"] = {}
     view["_integrationId"] = derived_id(env.id, "integration", str(channel.get("providerId")))
     return view
 
