@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import gc
 import os
 import signal
 import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
@@ -176,6 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ._core.engine import Engine
     from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
+    from ._transports.memory import ServerMemory
     from ._transports.server import build_server, raise_open_files_limit
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
@@ -192,7 +190,8 @@ def _serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    engine.after_full_reset = _reclaim_memory
+    memory = ServerMemory()
+    engine.after_full_reset = memory.reclaim
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listening socket says so; without it every response waits ~40 ms (Nagle, delayed ACK).
@@ -242,10 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
     # re-raises the signal to the previous handler: KeyboardInterrupt or SystemExit here, both
     # a clean stop with one "stopped" line.
     signal.signal(signal.SIGTERM, _terminate)
-    # A bulk allocates tens of thousands of short-lived objects: at the default 700 the young
-    # generation was collected ~4 times per bulk (10% of its time); 20,000 makes it ~0.1.
-    gc.set_threshold(20_000, 10, 10)
-    threading.Thread(target=_freeze_survivors, name="novu-mock-gc", daemon=True).start()
+    memory.start()
     raise_open_files_limit()
     server = build_server(
         engine,
@@ -260,55 +256,6 @@ def _serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
     print("novu-mock stopped", flush=True)
     return 0
-
-
-def _freeze_survivors(interval: float = 0.5, sweep_every: int = 120) -> None:
-    """Keep the cyclic garbage collector off the journals.
-
-    The journals keep hundreds of thousands of objects alive, and every full collection walked
-    them all: freezing the survivors raised bulk throughput by about 40% (bench/server.py).
-    Journal records form no cycles, so reference counting still frees what the cap drops; a
-    full sweep every `sweep_every` rounds reclaims any other cycle that was frozen while alive
-    (a closed connection, say). Only the server does this: its process is ours.
-    """
-    rounds = 0
-    while True:
-        time.sleep(interval)
-        rounds += 1
-        if rounds % sweep_every == 0:
-            gc.unfreeze()
-            gc.collect()
-        gc.freeze()
-
-
-def _reclaim_memory() -> None:
-    """After a reset without a key: free the dropped environments now and hand the memory back.
-
-    `_freeze_survivors` freezes whatever survived, including cyclic garbage of past requests
-    (uvicorn's and Starlette's per-connection objects), which only its full sweep frees; a reset
-    should not wait up to a minute for it. Then glibc's `malloc_trim(0)` returns the freed heap
-    pages to the system: without it the process keeps its peak (5,000 throwaway keys, a reset:
-    see docs/server.md "Bounded memory"). Other C libraries have no malloc_trim; skipped there.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-    _malloc_trim()
-
-
-def _malloc_trim() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # musl and other libcs: nothing to call
-        return
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    trim(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

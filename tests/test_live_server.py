@@ -169,6 +169,25 @@ def test_an_idle_keep_alive_connection_is_closed_a_timeout_after_its_last_respon
         sock.close()
 
 
+def test_an_idle_keep_alive_connection_is_closed_after_uvicorns_keep_alive_timeout() -> None:
+    # uvicorn's 5 s keep-alive rides on the head timer (one timer per connection, not one per
+    # response): a connection that sends nothing after a response is closed then, not later.
+    with serve() as (_, url):
+        parts = httpx.URL(url)
+        sock = socket.create_connection((parts.host, parts.port or 80))
+        sock.settimeout(12)
+        for _ in range(2):  # the second response re-arms the timer that the first one set
+            sock.sendall(
+                f"GET /_mock/health HTTP/1.1\r\nHost: {parts.netloc.decode()}\r\n\r\n".encode()
+            )
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            answered = time.monotonic()
+            time.sleep(0.3)
+        assert sock.recv(100) == b""
+        assert 4.5 < time.monotonic() - answered < 8
+        sock.close()
+
+
 def test_health_answers_when_slow_connections_fill_the_cap() -> None:
     with serve("--max-connections", "50") as (_, url):
         parts = httpx.URL(url)

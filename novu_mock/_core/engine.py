@@ -111,7 +111,7 @@ class Engine:
         self._retry_watch = RetryWatch()
         self.masks = Masks()  # the one place keys become masks (DESIGN section 6)
         # Called after a reset without a key has dropped environments (outside the lock): the
-        # server uses it to hand the freed memory back at once (see `_cli._reclaim_memory`).
+        # server uses it to hand the freed memory back at once (see `_transports.memory`).
         self.after_full_reset: Callable[[], None] | None = None
 
     # -- environments -----------------------------------------------------------------------
@@ -333,7 +333,9 @@ class Engine:
             if key is None:
                 self._faults.reset()
                 self._retry_watch.reset()
-                self._strays = Journal(self.journal_limit)
+                # Emptied, not replaced: see below.
+                self._strays.triggers.clear()
+                self._strays.requests.clear()
             else:
                 self._retry_watch.forget(key)
             for env in self._selected(key):
@@ -346,6 +348,8 @@ class Engine:
                     fresh.scheduler.timeline = self.timeline
                     self._environments[env.key] = fresh
             if key is None:
+                # Only now, with the dropped environments freed, is anything lasting allocated:
+                # made while they were alive, it would sit among their memory and keep it.
                 self.masks.forget(set(self._environments))
                 # A dict never shrinks: thousands of dropped keys would keep their table.
                 self._environments = OrderedDict(self._environments)

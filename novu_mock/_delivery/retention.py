@@ -3,7 +3,7 @@
 
 A notification and its messages point at each other (notification -> job -> message ->
 notification), so what is dropped would wait for the cyclic garbage collector; the server
-freezes its survivors for throughput (`_cli._freeze_survivors`), and frozen cycles are only
+freezes its survivors for throughput (`_transports.memory.ServerMemory`), and frozen cycles are only
 freed by its sweep about once a minute, so a busy server grew by ~50 KB a bulk(100) call. A
 dropped notification's links are cut here, and reference counting frees it at once; one whose
 run is still held at a delay or digest is cut when that run ends (`Environment.retired`).

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.utils import get_path_with_query_string
@@ -210,40 +211,58 @@ class OneSend(asyncio.Transport):
 
 
 def protocol_class(header_timeout: float, max_connections: int) -> type[H11Protocol]:
-    """uvicorn's h11 protocol with a header-read timeout and a cap on open connections.
+    """uvicorn's h11 protocol with a header-read timeout, its keep-alive timeout on the same one
+    timer, and a cap on open connections.
 
     A connection that has not sent a whole request head `header_timeout` seconds after it
-    opened (or after its last response) is closed. When `max_connections` are open, a new one
-    evicts the oldest connection that is not in the middle of a request (idle, or still sending
-    its head), so slow clients cannot starve everyone else, nor exhaust the open-files limit.
+    opened (or after its last response) is closed; so is one that sent nothing at all for
+    uvicorn's keep-alive timeout (5 s) after a response. When `max_connections` are open, a new
+    one evicts the oldest connection that is not in the middle of a request (idle, or still
+    sending its head), so slow clients cannot starve everyone else, nor exhaust the open-files
+    limit.
     """
     order: collections.OrderedDict[Guarded, None] = collections.OrderedDict()
 
     class Guarded(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
         _head_since = 0.0
+        _idle = False  # nothing received since the last response (keep-alive)
 
         def waiting_for_head(self) -> bool:
             return self.cycle is None or self.cycle.response_complete
 
+        def _due(self) -> float:
+            wait = min(header_timeout, self.timeout_keep_alive) if self._idle else header_timeout
+            return self._head_since + wait
+
         def _start_head_timer(self) -> None:
-            # One pending timer per connection, re-armed when it fires early: a keep-alive
-            # connection's every response then costs a clock read, not a cancel and a new timer.
+            # One timer per connection, re-armed when it fires early: a keep-alive connection's
+            # every response then costs a clock read, not a cancelled timer and a new one
+            # (uvicorn's way: the cancelled ones stay queued, with what they hold, until due).
             self._head_since = self.loop.time()
+            due = self._due()
+            if self._head_timer is not None and self._head_timer.when() > due:
+                self._head_timer.cancel()  # the first response: keep-alive is sooner
+                self._head_timer = None
             if self._head_timer is None:
-                self._head_timer = self.loop.call_at(
-                    self._head_since + header_timeout, self._head_expired
-                )
+                self._head_timer = self.loop.call_at(due, self._head_expired)
 
         def _head_expired(self) -> None:
             self._head_timer = None
             if not self.waiting_for_head() or self.transport.is_closing():
                 return  # busy with a request: re-armed when its response completes
-            due = self._head_since + header_timeout
-            if self.loop.time() < due:  # a response completed since the timer was set
+            due = self._due()
+            if self.loop.time() < due:  # a response completed, or bytes came, since it was set
                 self._head_timer = self.loop.call_at(due, self._head_expired)
                 return
-            self.transport.close()
+            if self._idle:  # uvicorn's keep-alive timeout
+                self.timeout_keep_alive_handler()
+            else:
+                self.transport.close()
+
+        def _unset_keepalive_if_required(self) -> None:
+            # uvicorn cancels its keep-alive timer here, on every byte received.
+            self._idle = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             if len(order) >= max_connections:
@@ -266,8 +285,22 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
                 super().connection_lost(exc)
 
         def on_response_complete(self) -> None:
+            # uvicorn's, with its keep-alive timer folded into the head timer.
+            done = self.cycle
             self.transport.flush()  # type: ignore[attr-defined]
-            super().on_response_complete()
+            self.server_state.total_requests += 1
+            if not self.transport.is_closing():
+                self._idle = True
+                self.flow.resume_reading()
+                # Unblock any pipelined events.
+                if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
+                    self.conn.start_next_cycle()
+                    self.handle_events()
+            if self.cycle is done:
+                # uvicorn keeps the last request (its scope, headers and cycle) until the next
+                # one on the connection. Let go of it now: made before a keyless reset freed the
+                # dropped environments, it would keep their memory (docs/server.md).
+                self.cycle = self.scope = self.headers = None  # type: ignore[assignment]
             if not self.transport.is_closing():
                 self._start_head_timer()
 
