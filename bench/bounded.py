@@ -187,6 +187,6 @@ def bounded_rows(sizes: Sizes) -> list[Row]:
             met=m_end - m_start <= 10 * MB,
             context=f"{m_start / MB:.0f} MB -> {m_grown / MB:.0f} MB -> {m_end / MB:.0f} MB after "
             f"the reset; a second wave: {m_regrown / MB:.0f} MB, reset {m_last / MB:.0f} MB "
-            "(CPython's own allocator keeps its arenas; docs/performance.md row 8)",
+            "(every object from the C library's allocator, which hands freed pages back)",
         ),
     ]
