@@ -173,11 +173,6 @@ class OneSend(asyncio.Transport):
             data, self.held = self.held, b""
             self.transport.write(data)
 
-    def response_done(self) -> None:
-        """The response is complete: send what is held and let go of its request cycle."""
-        self.flush()
-        self.held_for = None
-
     def close(self) -> None:
         self.flush()
         self.transport.close()
@@ -292,7 +287,7 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
         def on_response_complete(self) -> None:
             # uvicorn's, with its keep-alive timer folded into the head timer.
             done = self.cycle
-            self.transport.response_done()  # type: ignore[attr-defined]
+            self.transport.flush()  # type: ignore[attr-defined]
             self.server_state.total_requests += 1
             if not self.transport.is_closing():
                 self._idle = True
