@@ -298,8 +298,9 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
                     self.handle_events()
             if self.cycle is done:
                 # uvicorn keeps the last request (its scope, headers and cycle) until the next
-                # one on the connection. Let go of it now: made before a keyless reset freed the
-                # dropped environments, it would keep their memory (docs/server.md).
+                # one on the connection; made before a keyless reset freed the dropped
+                # environments, it keeps their memory. The protocol lets go of it here; OneSend
+                # still holds the cycle for its held-head check until the next response.
                 self.cycle = self.scope = self.headers = None  # type: ignore[assignment]
             if not self.transport.is_closing():
                 self._start_head_timer()
