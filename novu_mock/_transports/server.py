@@ -286,7 +286,6 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
 
         def on_response_complete(self) -> None:
             # uvicorn's, with its keep-alive timer folded into the head timer.
-            done = self.cycle
             self.transport.flush()  # type: ignore[attr-defined]
             self.server_state.total_requests += 1
             if not self.transport.is_closing():
@@ -296,12 +295,6 @@ def protocol_class(header_timeout: float, max_connections: int) -> type[H11Proto
                 if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
                     self.conn.start_next_cycle()
                     self.handle_events()
-            if self.cycle is done:
-                # uvicorn keeps the last request (its scope, headers and cycle) until the next
-                # one on the connection; made before a keyless reset freed the dropped
-                # environments, it keeps their memory. The protocol lets go of it here; OneSend
-                # still holds the cycle for its held-head check until the next response.
-                self.cycle = self.scope = self.headers = None  # type: ignore[assignment]
             if not self.transport.is_closing():
                 self._start_head_timer()
 
