@@ -17,8 +17,8 @@ from typing import cast
 # A bulk allocates tens of thousands of short-lived objects: at the default 700 the young
 # generation was collected ~4 times per bulk (10% of its time); 20,000 makes it ~0.1.
 YOUNG_THRESHOLD = 20_000
-# After a keyless reset, how long until a second pass: past uvicorn's 5 s keep-alive timers,
-# whose cancelled handles (and what they hold) were allocated among the dropped environments.
+# After a keyless reset, how long until a second pass: by then the reset request is answered,
+# and what of it was cyclic (frozen since) and the free lists refilled after the first pass go.
 SECOND_PASS = 1.0
 
 
