@@ -243,9 +243,10 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     memory.start()
     raise_open_files_limit()
+    log = AccessLog(quiet=args.quiet)
     server = build_server(
         engine,
-        create_app(engine, AccessLog(quiet=args.quiet)),
+        create_app(engine, log),
         sock,
         allowed_hosts=(args.allowed_hosts or [])
         + [h.strip() for h in _env_list("NOVU_MOCK_ALLOWED_HOSTS", ",")],
@@ -254,7 +255,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.run(sockets=[sock])
-    print("novu-mock stopped", flush=True)
+    # Through the log's writer: a print would wait forever on a full pipe nobody reads.
+    log.close("novu-mock stopped")
     return 0
 
 

@@ -155,6 +155,21 @@ def test_one_log_line_per_request_and_quiet() -> None:
     assert "/v1/events/trigger" not in out
 
 
+def test_a_log_nobody_reads_holds_up_no_request() -> None:
+    # The way a harness often starts the server: stdout on a pipe, only the URL line read. The
+    # log of 3,000 requests is far more than a pipe holds (64 KB by default).
+    with serve() as (process, url):
+        statuses = set()
+        with httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
+            for i in range(3_000):
+                body = {"name": "welcome", "to": "u", "transactionId": f"t-{i}"}
+                statuses.add(client.post("/v1/events/trigger", json=body).status_code)
+        assert statuses == {201}
+        out = _rest_of_stdout(process)
+    assert out.count("POST /v1/events/trigger 201 welcome") == 3_000
+    assert out.endswith("novu-mock stopped\n")
+
+
 def test_root_yaml_fixtures_and_bearer_hint_over_http() -> None:
     with serve() as (process, url):
         root = httpx.get(url + "/")
