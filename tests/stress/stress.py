@@ -36,10 +36,11 @@ TRIGGER = "/v1/events/trigger"
 
 @contextlib.contextmanager
 def server(
-    *args: str, nofile: int | None = None, log: list[str] | None = None
+    *args: str, nofile: int | None = None, log: list[str] | None = None, drain: bool = True
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`novu-mock serve` on a free port; `nofile` lowers its open-files limit (soft and hard);
-    `log` receives what the server wrote to stderr."""
+    `log` receives what the server wrote to stderr. Unless `drain` is off (the caller reads
+    them), its stdout and stderr are read all along, and printed when the body fails."""
 
     def limit() -> None:  # pragma: no cover - runs in the child
         if nofile is not None:
@@ -54,19 +55,43 @@ def server(
         text=True,
         preexec_fn=limit if nofile is not None else None,
     )
+    out: list[str] = []
+    err: list[str] = []
+    readers = [
+        threading.Thread(target=into.extend, args=(stream,), daemon=True)
+        for stream, into in ((process.stdout, out), (process.stderr, err))
+    ]
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
         found = URL.search(first)
         if not found:
             raise RuntimeError(first + (process.stderr.read() if process.stderr else ""))
+        if drain:
+            for reader in readers:
+                reader.start()
         yield process, found.group(1)
+    except BaseException:
+        if process.poll() is None:
+            process.kill()
+        for reader in readers:
+            if reader.ident is not None:
+                reader.join(10)
+        print("server stdout (last 40 lines):", *out[-40:], sep="\n", file=sys.stderr)
+        print("server stderr:", "".join(err)[-10_000:], sep="\n", file=sys.stderr)
+        raise
     finally:
         if process.poll() is None:
             process.kill()
-        _, err = process.communicate(timeout=10)
+        process.wait(10)
+        for reader in readers:
+            if reader.ident is not None:
+                reader.join(10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
         if log is not None:
-            log.append(err)
+            log.append("".join(err))
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -451,7 +476,7 @@ def signals(rounds: int = 1) -> dict[str, Any]:
     for _ in range(rounds):
         for sig in (signal.SIGTERM, signal.SIGINT):
             for fault in faults:
-                with server() as (process, url):
+                with server(drain=False) as (process, url):
                     httpx.post(url + "/_mock/faults", json={**fault, "when": {"path": TRIGGER}})
                     outcome: list[str] = []
 
