@@ -130,7 +130,7 @@ class AccessLog:
                 with self._lock:
                     dropped, self._dropped = self._dropped, 0
                 line = (
-                    f"novu-mock: {dropped} log lines dropped: stdout was not read for a while "
+                    f"novu-mock: {dropped} log lines not written: stdout was not read for a while "
                     "(read it, or pass --quiet)\n"
                 )
             lines.append(line)
