@@ -174,6 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ._transports.access_log import AccessLog
     from ._transports.asgi import create_app
     from ._transports.memory import ServerMemory
+    from ._transports.output import LineWriter, unblock_logging
     from ._transports.server import build_server, raise_open_files_limit
 
     paths = args.fixtures or _env_list("NOVU_MOCK_FIXTURES", os.pathsep) or [str(bundled())]
@@ -253,8 +254,12 @@ def _serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         max_connections=args.max_connections,
     )
+    # uvicorn's config has set up its log handlers by now (warnings on stderr).
+    errors = LineWriter("stderr")
+    unblock_logging(log.lines, errors)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.run(sockets=[sock])
+    errors.close()
     # Through the log's writer: a print would wait forever on a full pipe nobody reads.
     log.close("novu-mock stopped")
     return 0

@@ -104,8 +104,8 @@ def test_close_gives_up_on_a_reader_that_never_reads() -> None:
         assert time.monotonic() - started < 5
     finally:
         os.close(read_end)  # the blocked write now fails (EPIPE) and the writer stops
-        if log._thread is not None:
-            log._thread.join(5)  # before its descriptor is closed (and its number reused)
+        if log.lines._thread is not None:
+            log.lines._thread.join(5)  # before its descriptor is closed (and its number reused)
         stream.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -167,6 +168,23 @@ def test_a_log_nobody_reads_holds_up_no_request() -> None:
         assert statuses == {201}
         out = _rest_of_stdout(process)
     assert out.count("POST /v1/events/trigger 201 welcome") == 3_000
+    assert out.endswith("novu-mock stopped\n")
+
+
+def test_warnings_on_a_stderr_nobody_reads_hold_up_no_request() -> None:
+    # uvicorn warns on stderr about each malformed request (`Invalid HTTP request received.`):
+    # 2,500 of them are more than a pipe holds.
+    with serve("--quiet") as (process, url):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        for _ in range(2_500):
+            with socket.create_connection((host, int(port)), timeout=30) as sock:
+                sock.sendall(b"NOT HTTP\r\n\r\n")
+                assert sock.recv(100).startswith(b"HTTP/1.1 400")
+        assert httpx.get(url + "/_mock/health", timeout=30).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert err.count("Invalid HTTP request received.") == 2_500
     assert out.endswith("novu-mock stopped\n")
 
 

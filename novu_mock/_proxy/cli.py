@@ -96,6 +96,7 @@ def _extract(path: str) -> int:
 
 
 def _proxy(args: argparse.Namespace) -> int:
+    from .._transports.output import LineWriter, unblock_logging
     from .._transports.server import base_url, listening_socket
     from .app import build
     from .server import run, uvicorn_server
@@ -133,9 +134,15 @@ def _proxy(args: argparse.Namespace) -> int:
 
     # uvicorn stops on SIGINT/SIGTERM, then re-raises the signal to the previous handler.
     signal.signal(signal.SIGTERM, _terminate)
+    server = uvicorn_server(proxy)
+    # uvicorn's config has set up its log handlers by now (warnings on stderr): from here on,
+    # what the proxy writes goes through writers that a pipe nobody reads cannot block.
+    out, errors = LineWriter("stdout"), LineWriter("stderr")
+    unblock_logging(out, errors)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        asyncio.run(run(uvicorn_server(proxy), proxy, sock))
-    with contextlib.suppress(OSError):  # stdout may be gone (a closed pipe)
-        print(proxy.drift.summary(), flush=True)
-        print("novu-mock proxy stopped", flush=True)
+        asyncio.run(run(server, proxy, sock))
+    errors.close()
+    out.put(proxy.drift.summary() + "\n", 2 * out.backlog)
+    out.put("novu-mock proxy stopped\n", 2 * out.backlog + 1)
+    out.close()
     return 0
