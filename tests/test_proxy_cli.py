@@ -77,6 +77,7 @@ def test_proxy_reports_drift_on_exit_and_never_shows_the_key(tmp_path: Path) -> 
         code, out, err = _stop(process)
     assert code == 0, err
     assert "4 calls, 1 with drift" in out.splitlines()
+    assert out.endswith("4 calls, 1 with drift\nnovu-mock proxy stopped\n")
     assert json.loads(drift)["data"][0]["differences"][0]["at"] == "$.data.status"
     for text in (out, err, drift, recording.read_text()):
         assert key not in text

@@ -142,7 +142,5 @@ def _proxy(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         asyncio.run(run(server, proxy, sock))
     errors.close()
-    out.put(proxy.drift.summary() + "\n", 2 * out.backlog)
-    out.put("novu-mock proxy stopped\n", 2 * out.backlog + 1)
-    out.close()
+    out.close(f"{proxy.drift.summary()}\nnovu-mock proxy stopped")
     return 0

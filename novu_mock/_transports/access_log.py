@@ -61,6 +61,4 @@ class AccessLog:
             self.lines.put(f"WARNING {reply.warning}\n", 2 * self.lines.backlog)
 
     def close(self, last: str | None = None, timeout: float = 2.0) -> None:
-        if last is not None:
-            self.lines.put(last + "\n", 2 * self.lines.backlog + 1)
-        self.lines.close(timeout)
+        self.lines.close(last, timeout)

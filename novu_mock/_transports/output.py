@@ -65,13 +65,21 @@ class LineWriter:
         if not self._wake.is_set():
             self._wake.set()
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"novu-mock-{self.name}", daemon=True
-            )
-            self._thread.start()
+            self._start()
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Write the lines left, waiting at most `timeout` seconds for a reader."""
+    def _start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"novu-mock-{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def close(self, last: str | None = None, timeout: float = 2.0) -> None:
+        """Write the lines left and then `last` (never left out), waiting at most `timeout`
+        seconds for a reader."""
+        if last is not None and not self._broken:
+            self._lines.append(last + "\n")
+            if self._thread is None:
+                self._start()
         self._closing = True
         self._wake.set()
         if self._thread is not None:
@@ -149,11 +157,7 @@ def unblock_logging(out: LineWriter, err: LineWriter) -> None:
     ]
     for logger in loggers:
         for handler in list(logger.handlers):
-            if not isinstance(handler, logging.StreamHandler) or isinstance(
-                handler, logging.FileHandler
-            ):
-                continue
-            stream = handler.stream
+            stream = getattr(handler, "stream", None)
             if stream is not sys.stdout and stream is not sys.stderr:
                 continue
             swapped = WriterHandler(out if stream is sys.stdout else err, handler.level)
