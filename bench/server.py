@@ -4,6 +4,7 @@ uvicorn, with one load generator (wrk when installed, else bench._loadgen) in it
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -45,21 +46,24 @@ def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[tuple[s
     """A server subprocess; yields the base URL of the first output matching `ready` and the
     process id.
     Its output goes to a file: Prism logs every request, and an unread pipe would block it."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, text=True)
+    with tempfile.TemporaryFile("w+b") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             url = None
             while url is None and time.monotonic() < deadline:
-                log.seek(0)
-                found = ready.search(log.read())
+                found = ready.search(_written(log.fileno()))
                 url = found.group(1) if found else None
                 if url is None:
                     if proc.poll() is not None:
                         break
                     time.sleep(0.1)
             if url is None:
-                raise RuntimeError(f"server did not start: {' '.join(args)}")
+                status = "still running" if proc.poll() is None else f"exit {proc.returncode}"
+                raise RuntimeError(
+                    f"server did not start ({status}): {' '.join(args)}\n"
+                    f"its output:\n{_written(log.fileno())[-3000:]}"
+                )
             time.sleep(0.3)  # uvicorn prints nothing when ready; the socket is already bound
             yield url, proc.pid
         finally:
@@ -69,6 +73,17 @@ def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[tuple[s
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _written(fd: int) -> str:
+    """All a child has written to the file `fd` so far.
+    pread, not seek and read: the child writes at the file offset it shares with us, so a seek
+    here would make its next lines overwrite the first, and a buffered read may never see them."""
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 16, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

@@ -71,8 +71,13 @@ class CliServer:
         self.url: str = found.group(1)
 
     def stderr(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read()
+        # pread: a seek would move the offset the server writes at, and later lines would
+        # overwrite the first.
+        fd, chunks, offset = self._stderr.fileno(), [], 0
+        while chunk := os.pread(fd, 1 << 16, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
 
     def stop(self) -> int:
         """SIGTERM, then the exit code (0 on a clean stop)."""
