@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import http.client
+import itertools
 import json as jsonlib
 import os
 import shutil
@@ -110,9 +111,15 @@ def live_server() -> Iterator[MockServer]:
         yield server
 
 
+# Masks show a key's last four characters, and a server numbers the keys that share them
+# (`****abcd~2`): on the session's live server, random tails collided now and then.
+_KEY_TAILS = itertools.count(1)
+
+
 @pytest.fixture
 def api_key() -> str:
-    return f"test-key-{uuid.uuid4().hex[:12]}"
+    """A key of its own for the test; its last four characters are unique in this process."""
+    return f"test-key-{uuid.uuid4().hex[:8]}{next(_KEY_TAILS) % 0x10000:04x}"
 
 
 @pytest.fixture(params=TRANSPORTS)
