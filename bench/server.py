@@ -78,12 +78,8 @@ def _process(args: list[str], ready: re.Pattern[str] = _URL) -> Iterator[tuple[s
 def _written(fd: int) -> str:
     """All a child has written to the file `fd` so far.
     pread, not seek and read: the child writes at the file offset it shares with us, so a seek
-    here would make its next lines overwrite the first, and a buffered read may never see them."""
-    chunks, offset = [], 0
-    while chunk := os.pread(fd, 1 << 16, offset):
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks).decode("utf-8", "replace")
+    here would make its next lines overwrite the first."""
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

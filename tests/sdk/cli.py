@@ -73,11 +73,8 @@ class CliServer:
     def stderr(self) -> str:
         # pread: a seek would move the offset the server writes at, and later lines would
         # overwrite the first.
-        fd, chunks, offset = self._stderr.fileno(), [], 0
-        while chunk := os.pread(fd, 1 << 16, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-        return b"".join(chunks).decode("utf-8", "replace")
+        fd = self._stderr.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
 
     def stop(self) -> int:
         """SIGTERM, then the exit code (0 on a clean stop)."""
